@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memlab: /dev/memlab, the binary interface for programs.
+ *
+ * Every command is one entry of memlab_ioctls[]. The dispatcher owns the
+ * rules of include/uapi/linux/memlab.h that are the same for every command:
+ * it reads the caller's @size, copies the argument in with
+ * copy_struct_from_user() (so older and newer callers both work), hands the
+ * handler a zero-filled kernel copy and copies the result back, never more
+ * bytes than the caller said it has.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+
+#include "memlab.h"
+
+union memlab_ioctl_arg {
+	struct memlab_version version;
+};
+
+struct memlab_ioctl {
+	unsigned int cmd;
+	const char *name;
+	size_t min_size;	/* the first published size of the argument */
+	size_t size;		/* the size this module knows */
+	long (*handler)(union memlab_ioctl_arg *arg);
+};
+
+static long memlab_ioctl_version(union memlab_ioctl_arg *arg)
+{
+	struct memlab_version *ver = &arg->version;
+
+	if (ver->flags)
+		return -EINVAL;
+	memlab_fill_version(ver);
+	return 0;
+}
+
+#define MEMLAB_IOCTL(_cmd, _field, _min_size, _handler)			\
+	{								\
+		.cmd = MEMLAB_IOC_##_cmd,				\
+		.name = #_cmd,						\
+		.min_size = _min_size,					\
+		.size = sizeof_field(union memlab_ioctl_arg, _field),	\
+		.handler = _handler,					\
+	}
+
+static const struct memlab_ioctl memlab_ioctls[] = {
+	MEMLAB_IOCTL(VERSION, version, MEMLAB_VERSION_SIZE_VER0,
+		     memlab_ioctl_version),
+};
+
+/*
+ * A command is known by its type, number and direction. The size bits of
+ * the number are not compared: an argument grows by @size, and a caller
+ * built against a newer header must still reach its command.
+ */
+static const struct memlab_ioctl *memlab_find_ioctl(unsigned int cmd)
+{
+	const unsigned int ignored = _IOC_SIZEMASK << _IOC_SIZESHIFT;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(memlab_ioctls); i++)
+		if ((memlab_ioctls[i].cmd & ~ignored) == (cmd & ~ignored))
+			return &memlab_ioctls[i];
+	return NULL;
+}
+
+static long memlab_dev_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long uarg)
+{
+	void __user *uptr = (void __user *)uarg;
+	const struct memlab_ioctl *ioc;
+	union memlab_ioctl_arg arg;
+	u64 usize;
+	long ret;
+
+	ioc = memlab_find_ioctl(cmd);
+	if (!ioc)
+		return -ENOTTY;
+
+	/* @size is the first field of every argument. */
+	if (get_user(usize, (u64 __user *)uptr))
+		return -EFAULT;
+	/* As clone3() and sched_setattr(): at most a page, at least ver0. */
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	if (usize < ioc->min_size)
+		return -EINVAL;
+
+	memset(&arg, 0, sizeof(arg));
+	ret = copy_struct_from_user(&arg, ioc->size, uptr, usize);
+	if (ret)
+		return ret;
+
+	memlab_log("%s by pid %d\n", ioc->name, task_tgid_vnr(current));
+	ret = ioc->handler(&arg);
+	if (ret < 0)
+		return ret;
+
+	if (copy_to_user(uptr, &arg, min_t(size_t, usize, ioc->size)))
+		return -EFAULT;
+	return ret;
+}
+
+static const struct file_operations memlab_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= memlab_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice memlab_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= MEMLAB_NAME,
+	.fops	= &memlab_dev_fops,
+	.mode	= 0666,
+};
+
+int memlab_dev_init(void)
+{
+	return misc_register(&memlab_miscdev);
+}
+
+void memlab_dev_exit(void)
+{
+	misc_deregister(&memlab_miscdev);
+}
