@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for memlab's shell tests, in the kselftest style: each test is a
+# script that exits 0 (pass), 1 (fail) or 4 (skip) and says why.
+
+ksft_pass=0
+ksft_fail=1
+ksft_skip=4
+
+test_name=${0##*/}
+
+log() {
+	echo "$test_name: $*"
+}
+
+fail() {
+	echo "$test_name: FAIL: $*" >&2
+	exit $ksft_fail
+}
+
+skip() {
+	echo "$test_name: SKIP: $*"
+	exit $ksft_skip
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] || skip "must run as root"
+}
+
+# The memlab.ko the VM loaded (set by tests/run-suite).
+need_module_file() {
+	[ -n "${MEMLAB_MODULE:-}" ] && [ -f "$MEMLAB_MODULE" ] ||
+		skip "MEMLAB_MODULE does not name the memlab.ko to load"
+}
+
+memlab_loaded() {
+	[ -d /sys/module/memlab ]
+}
+
+need_memlab() {
+	memlab_loaded || skip "memlab is not loaded"
+}
+
+# Kernel log lines printed since the mark was taken.
+dmesg_mark() {
+	dmesg | wc -l
+}
+
+dmesg_since() {
+	dmesg | tail -n +"$(($1 + 1))"
+}
+
+# Load and unload memlab, failing the test with the kernel's reason.
+memlab_insmod() {
+	insmod "$MEMLAB_MODULE" "$@" || fail "insmod $MEMLAB_MODULE failed"
+}
+
+memlab_rmmod() {
+	rmmod memlab || fail "rmmod memlab failed"
+}
