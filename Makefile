@@ -21,6 +21,18 @@
 O := $(CURDIR)/.output
 KSFT := $(O)/ksft/tools/testing/selftests
 
+# On a fresh machine "make demo" and "make check" install what is missing
+# first: which kernels to build for is decided by what is installed.
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifneq ($(shell tools/install-deps --check >/dev/null 2>&1 && echo ok),ok)
+$(info memlab: installing the missing packages first (tools/install-deps))
+$(shell tools/install-deps >&2)
+ifneq ($(.SHELLSTATUS),0)
+$(error tools/install-deps failed: run it as root, or see its messages above)
+endif
+endif
+endif
+
 ifneq ($(KDIR),)
 KVER ?= $(notdir $(patsubst %/build,%,$(realpath $(KDIR))))
 endif
@@ -30,21 +42,14 @@ kdir = $(if $(KDIR),$(KDIR),/lib/modules/$(1)/build)
 MODULE_SRCS := Kbuild $(wildcard module/*.c module/*.h) include/uapi/linux/memlab.h
 MODULES := $(foreach k,$(KVERS),$(O)/$(k)/memlab.ko)
 
-# Installs what is missing; a no-op when everything is there.
-DEPS := $(O)/.deps-ok
-
 .PHONY: all modules tools tests deps lint check dkms-check demo vm clean ksft
 
 all: modules tools tests
 
-$(DEPS): tools/install-deps
-	tools/install-deps
-	@mkdir -p $(O) && touch $@
-
 deps:
 	tools/install-deps
 
-modules: $(DEPS) $(MODULES)
+modules: $(MODULES)
 	@test -n "$(KVERS)" || { echo "no supported kernel headers installed: run make deps" >&2; exit 1; }
 
 # $(O)/KVER/memlab.ko: the module built against one kernel.
@@ -57,7 +62,7 @@ $(O)/%/memlab.ko: $(MODULE_SRCS)
 # checkpatch.pl, straight from Debian's linux-source-6.1.
 LINUX_SOURCE := $(lastword $(sort $(wildcard /usr/src/linux-source-6.1.tar.xz)))
 KSFT_FILES := kselftest_harness.h kselftest.h lib.mk kselftest/runner.sh kselftest/prefix.pl
-$(O)/ksft/.extracted: $(DEPS)
+$(O)/ksft/.extracted:
 	@test -n "$(LINUX_SOURCE)" || { echo "linux-source-6.1 is not installed: run make deps" >&2; exit 1; }
 	rm -rf $(O)/ksft && mkdir -p $(O)/ksft
 	tar -xf $(LINUX_SOURCE) -C $(O)/ksft --strip-components=1 \
@@ -68,7 +73,7 @@ $(O)/ksft/.extracted: $(DEPS)
 
 ksft: $(O)/ksft/.extracted
 
-tools: $(DEPS)
+tools:
 	$(MAKE) -C tools
 
 # The suite is installed as the kselftest runner expects it:
@@ -98,11 +103,11 @@ lint: $(O)/ksft/.extracted
 check: all lint
 	tests/check $(KVERS)
 
-dkms-check: $(DEPS)
+dkms-check:
 	tests/dkms-check $(KVERS)
 
 demo: all
-	tools/vm/memlab-vm --kernel $(lastword $(KVERS)) -- tools/demo
+	tools/vm/memlab-vm --kernel $(firstword $(KVERS)) -- tools/demo
 
 vm: all
 	tools/vm/memlab-vm --kernel $(lastword $(KVERS))

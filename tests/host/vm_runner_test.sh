@@ -33,7 +33,7 @@ expect() {
 
 	out=$("$vm" "$@" 2>&1)
 	status=$?
-	if [ "$status" = "$want" ] && echo "$out" | grep -Eq "$pattern"; then
+	if [ "$status" = "$want" ] && echo "$out" | grep -Eq -- "$pattern"; then
 		ok "$what (exit $status)"
 	else
 		not_ok "$what: exit $status, expected $want and output matching '$pattern'"
@@ -46,7 +46,7 @@ echo "1..8"
 
 expect "an unknown kernel version is refused" 2 'vmlinuz-9\.9\.9-nope: not installed' \
 	-- --kernel 9.9.9-nope true
-expect "an unknown kernel line is refused" 2 'no 4\.19 kernel installed' \
+expect "an unknown kernel line is refused" 2 '4\.19: not a supported kernel line' \
 	-- --kernel 4.19 true
 expect "a missing module is refused" 2 '/nonexistent/memlab\.ko: not built' \
 	-- --kernel "$kver" --module /nonexistent/memlab.ko true
