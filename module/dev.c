@@ -16,12 +16,15 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "memlab.h"
 
 union memlab_ioctl_arg {
 	struct memlab_version version;
+	struct memlab_summary summary;
 };
 
 struct memlab_ioctl {
@@ -42,6 +45,34 @@ static long memlab_ioctl_version(union memlab_ioctl_arg *arg)
 	return 0;
 }
 
+static long memlab_ioctl_summary(union memlab_ioctl_arg *arg)
+{
+	struct memlab_summary *sum = &arg->summary;
+	struct memlab_report *report;
+	struct mm_struct *mm;
+	long ret;
+
+	if (sum->flags & ~MEMLAB_SUMMARY_FLAGS || sum->reserved)
+		return -EINVAL;
+	mm = memlab_get_mm((pid_t)sum->pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+
+	report = kzalloc(sizeof(*report), GFP_KERNEL);
+	if (!report) {
+		ret = -ENOMEM;
+		goto out_put_mm;
+	}
+	report->sharing = !(sum->flags & MEMLAB_SUMMARY_NO_SHARING);
+	ret = memlab_report_mm(report, mm);
+	if (!ret)
+		memlab_report_to_summary(report, sum);
+	kfree(report);
+out_put_mm:
+	mmput(mm);
+	return ret;
+}
+
 #define MEMLAB_IOCTL(_cmd, _field, _min_size, _handler)			\
 	{								\
 		.cmd = MEMLAB_IOC_##_cmd,				\
@@ -54,6 +85,8 @@ static long memlab_ioctl_version(union memlab_ioctl_arg *arg)
 static const struct memlab_ioctl memlab_ioctls[] = {
 	MEMLAB_IOCTL(VERSION, version, MEMLAB_VERSION_SIZE_VER0,
 		     memlab_ioctl_version),
+	MEMLAB_IOCTL(SUMMARY, summary, MEMLAB_SUMMARY_SIZE_VER0,
+		     memlab_ioctl_summary),
 };
 
 /*

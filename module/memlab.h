@@ -3,12 +3,19 @@
  * memlab: declarations shared by the module's files. One concern per file:
  *
  *   main.c	module load and unload, parameters
+ *   target.c	from a pid to the mm to walk, and who may walk it
+ *   walk.c	the page-table walker and its locking
+ *   account.c	what each entry adds to the numbers (smaps' rules)
+ *   segment.c	the segment class of a VMA
+ *   report.c	a walk of a whole process: per-VMA and total numbers
  *   proc.c	the /proc/memlab text files
  *   dev.c	the /dev/memlab misc device and its ioctl dispatch
+ *   compat.h	what differs between the 6.1 and 6.12 kernels
  */
 #ifndef _MEMLAB_H
 #define _MEMLAB_H
 
+#include <linux/pgtable.h>
 #include <linux/types.h>
 #include <uapi/linux/memlab.h>
 
@@ -22,7 +29,14 @@
 				 MEMLAB_VERSION_PATCH)
 
 /* Everything this build of the module can do (MEMLAB_FEAT_*). */
-#define MEMLAB_FEATURES		(MEMLAB_FEAT_VERSION)
+#define MEMLAB_FEATURES		(MEMLAB_FEAT_VERSION | MEMLAB_FEAT_SUMMARY)
+
+struct file;
+struct inode;
+struct mm_struct;
+struct seq_file;
+struct task_struct;
+struct vm_area_struct;
 
 /* main.c */
 extern bool memlab_verbose;
@@ -34,6 +48,151 @@ extern bool memlab_verbose;
 	} while (0)
 
 void memlab_fill_version(struct memlab_version *ver);
+
+/* target.c */
+struct pid;
+struct task_struct *memlab_get_pid_task(struct pid *pid);
+struct task_struct *memlab_get_task(pid_t nr);
+struct mm_struct *memlab_get_pid_mm(struct pid *pid);
+struct mm_struct *memlab_get_mm(pid_t nr);
+
+/* walk.c */
+enum memlab_level {
+	MEMLAB_LEVEL_PMD,	/* a PMD table, reached through a pud */
+	MEMLAB_LEVEL_PTE,	/* a PTE table, reached through a pmd */
+	MEMLAB_LEVEL_NR
+};
+
+struct memlab_walk;
+
+/* Called for entries that map something, under their page-table lock. */
+struct memlab_walk_entry_ops {
+	void (*pte_entry)(struct memlab_walk *walk, pte_t pte, unsigned long addr);
+	void (*pmd_entry)(struct memlab_walk *walk, pmd_t pmd, unsigned long addr);
+};
+
+/* Called under mmap_lock: around the entries of each VMA. */
+struct memlab_walk_ops {
+	void (*vma_begin)(struct memlab_walk *walk, struct vm_area_struct *vma);
+	void (*vma_end)(struct memlab_walk *walk);
+	const struct memlab_walk_entry_ops *entry;
+};
+
+/**
+ * struct memlab_walk - one walk of an mm, and what it cost
+ * @mm: the mm (set by the caller, referenced)
+ * @ops: callbacks (set by the caller)
+ * @private: for the callbacks
+ * @vma: the VMA being walked, valid inside the callbacks only
+ * @resume: where to resume after dropping mmap_lock
+ * @entries: page-table entries read, all levels
+ * @tables: page-table pages reached (PMD and PTE tables)
+ * @lock_drops: times mmap_lock was let go for a waiting writer
+ * @max_hold_ns: longest time mmap_lock was held at once
+ * @walk_ns: time of the whole walk
+ * @hold_start_ns: when mmap_lock was last taken
+ * @last_table: pfn of the last table counted at each level
+ */
+struct memlab_walk {
+	struct mm_struct *mm;
+	const struct memlab_walk_ops *ops;
+	void *private;
+	struct vm_area_struct *vma;
+	unsigned long resume;
+	u64 entries;
+	u64 tables;
+	u64 lock_drops;
+	u64 max_hold_ns;
+	u64 walk_ns;
+	u64 hold_start_ns;
+	unsigned long last_table[MEMLAB_LEVEL_NR];
+};
+
+int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
+		   unsigned long end);
+
+/* account.c */
+
+/* smaps keeps Pss in bytes << 12 and truncates only when it prints. */
+#define MEMLAB_PSS_SHIFT	12
+
+/* Sizes in bytes. */
+struct memlab_mem_stats {
+	u64 rss;
+	u64 rss_anon;
+	u64 rss_file;
+	u64 rss_shmem;
+	u64 pss_fp;		/* bytes << MEMLAB_PSS_SHIFT */
+	u64 pss_locked_fp;	/* bytes << MEMLAB_PSS_SHIFT */
+	u64 uss;
+	u64 swap;
+	u64 shmem_swap;
+	u64 anon_huge;
+	u64 dirty;
+	u64 referenced;
+};
+
+/* walk->private while accounting. */
+struct memlab_account {
+	bool sharing;		/* Pss and Uss wanted: read mapcounts */
+	bool locked;		/* the VMA is VM_LOCKED */
+	struct memlab_mem_stats vma_stats;
+};
+
+extern const struct memlab_walk_entry_ops memlab_account_entry_ops;
+void memlab_mem_stats_add(struct memlab_mem_stats *sum,
+			  const struct memlab_mem_stats *st);
+
+/* segment.c */
+#define MEMLAB_EXEC_FILES	64
+
+struct memlab_segments {
+	unsigned long start_code, end_code, start_data, end_data;
+	unsigned long start_brk, brk, start_stack;
+	struct inode *exe_inode;
+	unsigned int nr_exec_inodes;
+	struct inode *exec_inodes[MEMLAB_EXEC_FILES];
+};
+
+extern const char * const memlab_segment_names[MEMLAB_SEG_NR];
+void memlab_segments_snapshot(struct memlab_segments *seg, struct mm_struct *mm);
+enum memlab_segment memlab_segment_of(const struct memlab_segments *seg,
+				      struct vm_area_struct *vma);
+
+/* report.c */
+
+/* One VMA as the report saw it. @file is referenced until ->vma_done. */
+struct memlab_vma_report {
+	unsigned long start;
+	unsigned long end;
+	unsigned long flags;
+	unsigned long long pgoff;
+	enum memlab_segment segment;
+	struct file *file;
+	struct memlab_mem_stats stats;
+};
+
+struct memlab_report {
+	/* set by the caller */
+	bool sharing;
+	void (*vma_done)(struct memlab_report *report,
+			 const struct memlab_vma_report *vr);
+	void *private;
+	/* the results */
+	struct memlab_mem_stats total;
+	struct memlab_segment_usage segments[MEMLAB_SEG_NR];
+	u64 vmas;
+	struct memlab_walk walk;
+	/* while walking */
+	bool have_segments;
+	struct memlab_account acct;
+	struct memlab_vma_report cur;
+	struct memlab_segments seg;
+};
+
+int memlab_report_mm(struct memlab_report *report, struct mm_struct *mm);
+void memlab_report_to_summary(const struct memlab_report *report,
+			      struct memlab_summary *sum);
 
 /* proc.c */
 int memlab_proc_init(void);

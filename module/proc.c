@@ -13,8 +13,16 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/proc_fs.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "memlab.h"
 
@@ -22,6 +30,7 @@ static struct proc_dir_entry *memlab_proc_dir;
 
 static const char * const memlab_feature_names[] = {
 	[ilog2(MEMLAB_FEAT_VERSION)] = "version",
+	[ilog2(MEMLAB_FEAT_SUMMARY)] = "summary",
 };
 
 static int memlab_version_show(struct seq_file *m, void *v)
@@ -42,14 +51,217 @@ static int memlab_version_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/*
+ * The process the text views show, like ftrace's set_ftrace_pid: one for
+ * everybody. NULL means "the reading process". Holds a pid reference.
+ */
+static DEFINE_MUTEX(memlab_target_lock);
+static struct pid *memlab_target_pid;
+
+/* The target's mm, checked against the reader's privileges. */
+static struct mm_struct *memlab_target_mm(void)
+{
+	struct mm_struct *mm;
+
+	mutex_lock(&memlab_target_lock);
+	mm = memlab_get_pid_mm(memlab_target_pid);
+	mutex_unlock(&memlab_target_lock);
+	return mm;
+}
+
+static int memlab_target_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&memlab_target_lock);
+	if (memlab_target_pid)
+		seq_printf(m, "%d\n", pid_vnr(memlab_target_pid));
+	else
+		seq_puts(m, "self\n");
+	mutex_unlock(&memlab_target_lock);
+	return 0;
+}
+
+/*
+ * "self" or "0": whoever reads. A pid: that process, if the writer could
+ * read it (the same check as reading: see target.c).
+ */
+static ssize_t memlab_target_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	struct task_struct *task;
+	struct pid *pid = NULL;
+	char buf[24];
+	int nr, ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	strim(buf);
+
+	if (strcmp(buf, "self")) {
+		ret = kstrtoint(buf, 10, &nr);
+		if (ret)
+			return -EINVAL;
+		if (nr) {
+			task = memlab_get_task(nr);
+			if (IS_ERR(task))
+				return PTR_ERR(task);
+			pid = get_task_pid(task, PIDTYPE_PID);
+			put_task_struct(task);
+		}
+	}
+
+	mutex_lock(&memlab_target_lock);
+	swap(memlab_target_pid, pid);
+	mutex_unlock(&memlab_target_lock);
+	put_pid(pid);
+	return count;
+}
+
+static int memlab_target_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, memlab_target_show, NULL);
+}
+
+static const struct proc_ops memlab_target_ops = {
+	.proc_open	= memlab_target_open,
+	.proc_read	= seq_read,
+	.proc_write	= memlab_target_write,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= single_release,
+};
+
+/* Walk the target; @report has its callbacks set. */
+static int memlab_report_target(struct memlab_report *report)
+{
+	struct mm_struct *mm;
+	int ret;
+
+	mm = memlab_target_mm();
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	ret = memlab_report_mm(report, mm);
+	mmput(mm);
+	return ret;
+}
+
+/* "Key:   value kB", as /proc/PID/smaps prints it. */
+static void memlab_put_kb(struct seq_file *m, const char *key, u64 bytes)
+{
+	seq_printf(m, "%-18s%8llu kB\n", key, bytes >> 10);
+}
+
+static void memlab_put_num(struct seq_file *m, const char *key, u64 value)
+{
+	seq_printf(m, "%-18s%8llu\n", key, value);
+}
+
+static int memlab_summary_show(struct seq_file *m, void *v)
+{
+	struct memlab_summary sum = {};
+	struct memlab_report *report;
+	unsigned int i;
+	int ret;
+
+	report = kzalloc(sizeof(*report), GFP_KERNEL);
+	if (!report)
+		return -ENOMEM;
+	report->sharing = true;
+	ret = memlab_report_target(report);
+	if (ret)
+		goto out_free;
+	memlab_report_to_summary(report, &sum);
+
+	memlab_put_kb(m, "Rss:", sum.rss);
+	memlab_put_kb(m, "RssAnon:", sum.rss_anon);
+	memlab_put_kb(m, "RssFile:", sum.rss_file);
+	memlab_put_kb(m, "RssShmem:", sum.rss_shmem);
+	memlab_put_kb(m, "Pss:", sum.pss);
+	memlab_put_kb(m, "Uss:", sum.uss);
+	memlab_put_kb(m, "Swap:", sum.swap);
+	memlab_put_kb(m, "ShmemSwap:", sum.shmem_swap);
+	memlab_put_kb(m, "AnonHugePages:", sum.anon_huge);
+	memlab_put_kb(m, "Dirty:", sum.dirty);
+	memlab_put_kb(m, "Referenced:", sum.referenced);
+	memlab_put_kb(m, "Locked:", sum.locked);
+	memlab_put_kb(m, "PageTables:", sum.page_tables);
+	memlab_put_num(m, "Vmas:", sum.vmas);
+	for (i = 0; i < MEMLAB_SEG_NR; i++)
+		seq_printf(m, "Segment %-10s Rss %8llu kB  Swap %8llu kB\n",
+			   memlab_segment_names[i], sum.segments[i].rss >> 10,
+			   sum.segments[i].swap >> 10);
+	memlab_put_num(m, "WalkEntries:", sum.ptes_visited);
+	memlab_put_num(m, "WalkTimeNs:", sum.walk_ns);
+	memlab_put_num(m, "WalkLockDrops:", sum.lock_drops);
+	memlab_put_num(m, "WalkMaxLockHoldNs:", sum.max_lock_hold_ns);
+out_free:
+	kfree(report);
+	return ret;
+}
+
+/* One line of /proc/memlab/maps, under the target's mmap_lock. */
+static void memlab_maps_line(struct memlab_report *report,
+			     const struct memlab_vma_report *vr)
+{
+	const struct memlab_mem_stats *st = &vr->stats;
+	struct seq_file *m = report->private;
+	unsigned long f = vr->flags;
+
+	seq_printf(m, "%012lx-%012lx %c%c%c%c %-8s %9lu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu ",
+		   vr->start, vr->end,
+		   f & VM_READ ? 'r' : '-', f & VM_WRITE ? 'w' : '-',
+		   f & VM_EXEC ? 'x' : '-', f & VM_MAYSHARE ? 's' : 'p',
+		   memlab_segment_names[vr->segment],
+		   (vr->end - vr->start) >> 10, st->rss >> 10,
+		   st->pss_fp >> (MEMLAB_PSS_SHIFT + 10),
+		   st->rss_anon >> 10, st->rss_file >> 10, st->rss_shmem >> 10,
+		   (st->swap + st->shmem_swap) >> 10, st->anon_huge >> 10,
+		   st->dirty >> 10);
+	if (vr->file)
+		seq_file_path(m, vr->file, "\n");
+	else if (vr->segment == MEMLAB_SEG_HEAP)
+		seq_puts(m, "[heap]");
+	else if (vr->segment == MEMLAB_SEG_STACK)
+		seq_puts(m, "[stack]");
+	else if (vr->segment == MEMLAB_SEG_VDSO)
+		seq_puts(m, "[vdso]");
+	else if (vr->segment == MEMLAB_SEG_VVAR)
+		seq_puts(m, "[vvar]");
+	seq_putc(m, '\n');
+}
+
+static int memlab_maps_show(struct seq_file *m, void *v)
+{
+	struct memlab_report *report;
+	int ret;
+
+	report = kzalloc(sizeof(*report), GFP_KERNEL);
+	if (!report)
+		return -ENOMEM;
+	report->sharing = true;
+	report->vma_done = memlab_maps_line;
+	report->private = m;
+	seq_printf(m, "%-25s %-4s %-8s %9s %9s %9s %9s %9s %9s %9s %9s %9s %s\n",
+		   "Address", "Perm", "Segment", "Size", "Rss", "Pss", "Anon",
+		   "File", "Shmem", "Swap", "AnonHuge", "Dirty", "Mapping");
+	ret = memlab_report_target(report);
+	kfree(report);
+	return ret;
+}
+
 struct memlab_proc_file {
 	const char *name;
 	umode_t mode;
 	int (*show)(struct seq_file *m, void *v);
+	const struct proc_ops *ops;	/* for files that are written too */
 };
 
 static const struct memlab_proc_file memlab_proc_files[] = {
 	{ "version",	0444,	memlab_version_show },
+	{ "target",	0666,	NULL,	&memlab_target_ops },
+	{ "summary",	0444,	memlab_summary_show },
+	{ "maps",	0444,	memlab_maps_show },
 };
 
 int memlab_proc_init(void)
@@ -62,8 +274,15 @@ int memlab_proc_init(void)
 
 	for (file = memlab_proc_files;
 	     file < memlab_proc_files + ARRAY_SIZE(memlab_proc_files); file++) {
-		if (!proc_create_single(file->name, file->mode,
-					memlab_proc_dir, file->show))
+		struct proc_dir_entry *pde;
+
+		if (file->ops)
+			pde = proc_create(file->name, file->mode,
+					  memlab_proc_dir, file->ops);
+		else
+			pde = proc_create_single(file->name, file->mode,
+						 memlab_proc_dir, file->show);
+		if (!pde)
 			goto out_remove_dir;
 	}
 	return 0;
@@ -76,4 +295,6 @@ out_remove_dir:
 void memlab_proc_exit(void)
 {
 	proc_remove(memlab_proc_dir);
+	put_pid(memlab_target_pid);
+	memlab_target_pid = NULL;
 }

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memlab: what each page-table entry adds to the numbers, exactly as
+ * fs/proc/task_mmu.c counts it for /proc/PID/smaps (smaps_pte_entry(),
+ * smaps_pmd_entry(), smaps_account()), so that the two agree to the page.
+ * Where Debian's 6.1 and 6.12 count differently, compat.h says how.
+ *
+ * Called by the walker with the entry's page-table lock held: nothing here
+ * sleeps or takes a lock.
+ */
+#include <linux/mm.h>
+#include <linux/huge_mm.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+
+#include "compat.h"
+#include "memlab.h"
+
+/*
+ * vm_normal_page() is not exported. With ARCH_HAS_PTE_SPECIAL (x86) it
+ * comes down to this: special PTEs (PFN maps, the zero page, devmap) and
+ * PFNs without a struct page have no page to account.
+ */
+static struct page *memlab_normal_page(pte_t pte)
+{
+	unsigned long pfn = pte_pfn(pte);
+
+	if (pte_special(pte) || is_zero_pfn(pfn) || pte_devmap(pte) ||
+	    !pfn_valid(pfn))
+		return NULL;
+	return pfn_to_page(pfn);
+}
+
+/*
+ * The PMD counterpart (6.12 vm_normal_page_pmd(), 6.1
+ * follow_trans_huge_pmd()). huge_zero_pfn is not exported either: the huge
+ * zero page is the only PMD leaf in an anonymous VMA that is not an anon
+ * page, as it is never added to the rmap.
+ */
+static struct page *memlab_normal_pmd_page(struct vm_area_struct *vma,
+					   pmd_t pmd)
+{
+	unsigned long pfn = pmd_pfn(pmd);
+	struct page *page;
+
+	if (memlab_pmd_special(pmd) || pmd_devmap(pmd) || !pfn_valid(pfn) ||
+	    memlab_skip_protnone_pmd(pmd))
+		return NULL;
+	page = pfn_to_page(pfn);
+	if (vma_is_anonymous(vma) && !folio_test_anon(page_folio(page)))
+		return NULL;
+	return page;
+}
+
+/*
+ * smaps_page_accumulate(): Pss in bytes << MEMLAB_PSS_SHIFT, so that it
+ * adds up with smaps' own rounding.
+ */
+static void memlab_account_share(struct memlab_mem_stats *st, bool locked,
+				 unsigned long size, u64 pss, bool private)
+{
+	st->pss_fp += pss;
+	if (locked)
+		st->pss_locked_fp += pss;
+	if (private)
+		st->uss += size;
+}
+
+/* smaps_account(): one page, or a whole PMD-mapped folio (@compound). */
+static void memlab_account_page(struct memlab_account *acct, struct page *page,
+				bool compound, bool young, bool dirty,
+				bool private_entry, bool present)
+{
+	struct memlab_mem_stats *st = &acct->vma_stats;
+	struct folio *folio = page_folio(page);
+	unsigned long nr = compound ? compound_nr(page) : 1;
+	unsigned long size = nr * PAGE_SIZE;
+	unsigned long i;
+
+	st->rss += size;
+	if (folio_test_anon(folio))
+		st->rss_anon += size;
+	else if (folio_test_swapbacked(folio))
+		st->rss_shmem += size;
+	else
+		st->rss_file += size;
+
+	if (young || memlab_page_young(page) || folio_test_referenced(folio))
+		st->referenced += size;
+	if (dirty || folio_test_dirty(folio))
+		st->dirty += size;
+
+	if (!acct->sharing)
+		return;
+
+	/*
+	 * A page only we hold a reference to is ours alone, whatever its
+	 * mapcount; so is one under migration on 6.1. 6.12 counts any page
+	 * behind a non-present entry in full, but as shared.
+	 */
+	if (memlab_page_refcount(page) == 1 || private_entry ||
+	    (!present && MEMLAB_NONPRESENT_SHARED)) {
+		memlab_account_share(st, acct->locked, size,
+				     (u64)size << MEMLAB_PSS_SHIFT,
+				     present || !MEMLAB_NONPRESENT_SHARED);
+		return;
+	}
+	for (i = 0; i < nr; i++, page++) {
+		int mapcount = memlab_page_mapcount(page);
+		u64 pss = (u64)PAGE_SIZE << MEMLAB_PSS_SHIFT;
+
+		if (mapcount >= 2)
+			pss = div_u64(pss, mapcount);
+		memlab_account_share(st, acct->locked, PAGE_SIZE, pss,
+				     mapcount < 2);
+	}
+}
+
+static void memlab_account_pte(struct memlab_walk *walk, pte_t pte,
+			       unsigned long addr)
+{
+	struct memlab_account *acct = walk->private;
+	struct page *page;
+	swp_entry_t entry;
+
+	if (pte_present(pte)) {
+		page = memlab_normal_page(pte);
+		if (page)
+			memlab_account_page(acct, page, false, pte_young(pte),
+					    pte_dirty(pte), false, true);
+		return;
+	}
+
+	entry = pte_to_swp_entry(pte);
+	if (!non_swap_entry(entry)) {
+		acct->vma_stats.swap += PAGE_SIZE;
+		return;
+	}
+	/* Migration and hwpoison entries still name their page. */
+	if (is_pfn_swap_entry(entry))
+		memlab_account_page(acct, pfn_swap_entry_to_page(entry), false,
+				    false, false, memlab_entry_private(entry),
+				    false);
+	/* PTE markers (uffd-wp, swapin errors) map nothing. */
+}
+
+static void memlab_account_pmd(struct memlab_walk *walk, pmd_t pmd,
+			       unsigned long addr)
+{
+	struct memlab_account *acct = walk->private;
+	bool private_entry = false, present = true;
+	struct page *page = NULL;
+
+	if (pmd_present(pmd)) {
+		page = memlab_normal_pmd_page(walk->vma, pmd);
+	} else {
+		swp_entry_t entry = pmd_to_swp_entry(pmd);
+
+		if (is_pfn_swap_entry(entry)) {
+			page = pfn_swap_entry_to_page(entry);
+			private_entry = memlab_entry_private(entry);
+			present = false;
+		}
+	}
+	if (!page)
+		return;
+
+	if (folio_test_anon(page_folio(page)))
+		acct->vma_stats.anon_huge += HPAGE_PMD_SIZE;
+	memlab_account_page(acct, page, true, pmd_young(pmd), pmd_dirty(pmd),
+			    private_entry, present);
+}
+
+const struct memlab_walk_entry_ops memlab_account_entry_ops = {
+	.pte_entry = memlab_account_pte,
+	.pmd_entry = memlab_account_pmd,
+};
+
+void memlab_mem_stats_add(struct memlab_mem_stats *sum,
+			  const struct memlab_mem_stats *st)
+{
+	sum->rss += st->rss;
+	sum->rss_anon += st->rss_anon;
+	sum->rss_file += st->rss_file;
+	sum->rss_shmem += st->rss_shmem;
+	sum->pss_fp += st->pss_fp;
+	sum->pss_locked_fp += st->pss_locked_fp;
+	sum->uss += st->uss;
+	sum->swap += st->swap;
+	sum->shmem_swap += st->shmem_swap;
+	sum->anon_huge += st->anon_huge;
+	sum->dirty += st->dirty;
+	sum->referenced += st->referenced;
+}

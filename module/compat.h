@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memlab: the differences between Debian's 6.1 and 6.12 kernels that the
+ * walker and its accounting depend on, in one place. Each helper does what
+ * fs/proc/task_mmu.c does on that kernel, with what a module can call.
+ * Kbuild defines MEMLAB_KERNEL_6_12 when building for 6.12 or later.
+ */
+#ifndef _MEMLAB_COMPAT_H
+#define _MEMLAB_COMPAT_H
+
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/rwsem.h>
+#include <linux/page_idle.h>
+#include <linux/pgtable.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+
+/*
+ * mmap_assert_locked(), without its VM_BUG_ON_MM(): on a DEBUG_VM kernel
+ * that calls dump_mm(), which is not exported to modules.
+ */
+static inline void memlab_assert_mmap_locked(struct mm_struct *mm)
+{
+	lockdep_assert_held(&mm->mmap_lock);
+	WARN_ON_ONCE(!rwsem_is_locked(&mm->mmap_lock));
+}
+
+#ifdef MEMLAB_KERNEL_6_12
+
+/* fs/proc/internal.h folio_precise_page_mapcount(), which is not public. */
+static inline int memlab_page_mapcount(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+	int mapcount = atomic_read(&page->_mapcount) + 1;
+
+	if (page_mapcount_is_type(mapcount))
+		mapcount = 0;
+	if (folio_test_large(folio))
+		mapcount += folio_entire_mapcount(folio);
+	return mapcount;
+}
+
+static inline bool memlab_page_young(struct page *page)
+{
+	return folio_test_young(page_folio(page));
+}
+
+static inline int memlab_page_refcount(struct page *page)
+{
+	return folio_ref_count(page_folio(page));
+}
+
+static inline pmd_t memlab_pmdp_get_lockless(pmd_t *pmdp)
+{
+	return pmdp_get_lockless(pmdp);
+}
+
+/* 6.12 maps special (e.g. PFNMAP) memory with special PMDs too. */
+static inline bool memlab_pmd_special(pmd_t pmd)
+{
+	return pmd_special(pmd);
+}
+
+/*
+ * A non-present PTE or PMD that still names a page (migration, hwpoison):
+ * 6.12 counts its page in full but as shared.
+ */
+#define MEMLAB_NONPRESENT_SHARED	true
+
+static inline bool memlab_entry_private(swp_entry_t entry)
+{
+	return false;
+}
+
+/* 6.12 counts a PMD THP in NUMA-hinting (protnone) state like any other. */
+static inline bool memlab_skip_protnone_pmd(pmd_t pmd)
+{
+	return false;
+}
+
+#else /* 6.1 */
+
+static inline int memlab_page_mapcount(struct page *page)
+{
+	return page_mapcount(page);
+}
+
+/* Without CONFIG_PAGE_IDLE_FLAG (Debian's 6.1) this is always false. */
+static inline bool memlab_page_young(struct page *page)
+{
+	return page_is_young(page);
+}
+
+static inline int memlab_page_refcount(struct page *page)
+{
+	return page_count(page);
+}
+
+/* x86_64 reads a pmd in one access. */
+static inline pmd_t memlab_pmdp_get_lockless(pmd_t *pmdp)
+{
+	return READ_ONCE(*pmdp);
+}
+
+static inline bool memlab_pmd_special(pmd_t pmd)
+{
+	return false;
+}
+
+/*
+ * 6.1 counts a page under migration as private, full size, and a page
+ * behind another non-present entry (hwpoison) by its mapcount.
+ */
+#define MEMLAB_NONPRESENT_SHARED	false
+
+static inline bool memlab_entry_private(swp_entry_t entry)
+{
+	return is_migration_entry(entry);
+}
+
+/*
+ * 6.1's smaps finds PMD THPs with follow_trans_huge_pmd(FOLL_DUMP), which
+ * returns nothing for a NUMA-hinting (protnone) PMD: smaps counts none of
+ * it, and neither do we.
+ */
+static inline bool memlab_skip_protnone_pmd(pmd_t pmd)
+{
+	return pmd_protnone(pmd);
+}
+
+#endif
+
+#endif /* _MEMLAB_COMPAT_H */

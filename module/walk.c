@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memlab: the page-table walker.
+ *
+ * walk_page_range() is not exported, so memlab walks pgd -> p4d -> pud ->
+ * pmd -> pte itself, the way mm/pagewalk.c does, and hands every entry
+ * that maps something to the caller's memlab_walk_ops. Upper levels are
+ * read without locks (they are only freed under mmap_lock held for write,
+ * or, for PTE tables since 6.5, after an RCU grace period); leaf entries
+ * are read under the lock that protects them.
+ *
+ * Locking, for the whole walk: mmap_lock held for read. It is dropped and
+ * retaken between two PMDs when a writer waits for it, and the walk then
+ * resumes at the next address, so a long walk never stalls the target's
+ * mmap()/munmap() for longer than one PTE table takes.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hugetlb.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pgtable.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+
+#include "compat.h"
+#include "memlab.h"
+
+/* Count a page-table page once, though several VMAs may share it. */
+static void memlab_walk_reach_table(struct memlab_walk *walk, int level,
+				    unsigned long table_pfn)
+{
+	if (walk->last_table[level] == table_pfn)
+		return;
+	walk->last_table[level] = table_pfn;
+	walk->tables++;
+}
+
+/*
+ * The PTEs of one table, read under its lock.
+ *
+ * The table is mapped and locked as 6.12's __pte_offset_map_lock() does:
+ * pte_offset_map_lock() is an out-of-line call there that a module cannot
+ * make. Since 6.5 khugepaged may free a PTE table without mmap_lock, after
+ * an RCU grace period; so read the pmd once under rcu_read_lock(), map the
+ * table it names, take that table's lock and check that the pmd still
+ * names it. The same sequence is correct on 6.1.
+ *
+ * Return: 0, or -EAGAIN when the pmd no longer points to a PTE table
+ * (a THP was collapsed there), so that the caller looks at it again.
+ */
+static int memlab_walk_pte_range(struct memlab_walk *walk, pmd_t *pmdp,
+				 unsigned long addr, unsigned long end)
+{
+	spinlock_t *ptl;	/* the PTE table's lock, held while reading it */
+	pte_t *start_pte, *ptep;
+	pmd_t pmdval;
+
+	rcu_read_lock();
+again:
+	pmdval = memlab_pmdp_get_lockless(pmdp);
+	if (pmd_none(pmdval)) {
+		rcu_read_unlock();
+		return 0;
+	}
+	/* Before pmd_bad(), which is true of huge leaves too. */
+	if (!pmd_present(pmdval) || pmd_trans_huge(pmdval) || pmd_devmap(pmdval)) {
+		rcu_read_unlock();
+		return -EAGAIN;
+	}
+	if (pmd_bad(pmdval)) {
+		rcu_read_unlock();
+		return 0;
+	}
+	start_pte = pte_offset_kernel(&pmdval, addr);
+	ptl = pte_lockptr(walk->mm, &pmdval);
+	spin_lock(ptl);
+	if (unlikely(!pmd_same(pmdval, memlab_pmdp_get_lockless(pmdp)))) {
+		spin_unlock(ptl);
+		goto again;
+	}
+
+	memlab_walk_reach_table(walk, MEMLAB_LEVEL_PTE, pmd_pfn(pmdval));
+	for (ptep = start_pte; addr != end; ptep++, addr += PAGE_SIZE) {
+		pte_t pte = ptep_get(ptep);
+
+		walk->entries++;
+		if (!pte_none(pte))
+			walk->ops->entry->pte_entry(walk, pte, addr);
+	}
+	spin_unlock(ptl);
+	rcu_read_unlock();
+	return 0;
+}
+
+/*
+ * A huge PMD leaf (THP) or its migration entry. Like the kernel's
+ * pmd_trans_huge_lock(), whose body is not exported: take the PMD lock and
+ * look again, since the THP may have been split into a PTE table since.
+ *
+ * Return: 0, or -EAGAIN when the pmd is no longer a huge leaf.
+ */
+static int memlab_walk_huge_pmd(struct memlab_walk *walk, pmd_t *pmdp,
+				unsigned long addr)
+{
+	spinlock_t *ptl = pmd_lock(walk->mm, pmdp);
+	pmd_t pmd = READ_ONCE(*pmdp);
+	int ret = -EAGAIN;
+
+	if (is_swap_pmd(pmd) || pmd_trans_huge(pmd) || pmd_devmap(pmd)) {
+		walk->ops->entry->pmd_entry(walk, pmd, addr);
+		ret = 0;
+	}
+	spin_unlock(ptl);
+	return ret;
+}
+
+/*
+ * Between two PMDs: give the CPU away if asked, and tell the caller to let
+ * a waiting mmap_lock writer in.
+ */
+static bool memlab_walk_should_drop_lock(struct memlab_walk *walk)
+{
+	cond_resched();
+	return mmap_lock_is_contended(walk->mm) || fatal_signal_pending(current);
+}
+
+static int memlab_walk_pmd_range(struct memlab_walk *walk, pud_t *pudp,
+				 unsigned long addr, unsigned long end)
+{
+	unsigned long next;
+	pmd_t *pmdp;
+	pmd_t pmd;
+
+	memlab_walk_reach_table(walk, MEMLAB_LEVEL_PMD, pud_pfn(READ_ONCE(*pudp)));
+	pmdp = pmd_offset(pudp, addr);
+	do {
+		next = pmd_addr_end(addr, end);
+again:
+		pmd = memlab_pmdp_get_lockless(pmdp);
+		walk->entries++;
+		if (pmd_none(pmd))
+			goto next_pmd;
+		if (is_swap_pmd(pmd) || pmd_trans_huge(pmd) || pmd_devmap(pmd)) {
+			if (memlab_walk_huge_pmd(walk, pmdp, addr) == 0)
+				goto next_pmd;
+			goto again;	/* split under us: now a PTE table */
+		}
+		/* Never cleared here: a reader does not repair page tables. */
+		if (pmd_bad(pmd))
+			goto next_pmd;
+		if (memlab_walk_pte_range(walk, pmdp, addr, next) == -EAGAIN)
+			goto again;	/* collapsed or zapped under us */
+next_pmd:
+		if (next != end && memlab_walk_should_drop_lock(walk)) {
+			walk->resume = next;
+			return -EAGAIN;
+		}
+	} while (pmdp++, addr = next, addr != end);
+	return 0;
+}
+
+static int memlab_walk_pud_range(struct memlab_walk *walk, p4d_t *p4dp,
+				 unsigned long addr, unsigned long end)
+{
+	unsigned long next;
+	pud_t *pudp;
+	pud_t pud;
+	int ret;
+
+	pudp = pud_offset(p4dp, addr);
+	do {
+		next = pud_addr_end(addr, end);
+		pud = READ_ONCE(*pudp);
+		walk->entries++;
+		/* PUD leaves map hugetlb and DAX, neither walked here. */
+		if (pud_none(pud) || !pud_present(pud) || pud_leaf(pud) ||
+		    pud_bad(pud))
+			continue;
+		ret = memlab_walk_pmd_range(walk, pudp, addr, next);
+		if (ret)
+			return ret;
+	} while (pudp++, addr = next, addr != end);
+	return 0;
+}
+
+static int memlab_walk_p4d_range(struct memlab_walk *walk, pgd_t *pgdp,
+				 unsigned long addr, unsigned long end)
+{
+	unsigned long next;
+	p4d_t *p4dp;
+	int ret;
+
+	p4dp = p4d_offset(pgdp, addr);
+	do {
+		next = p4d_addr_end(addr, end);
+		if (pgtable_l5_enabled())
+			walk->entries++;
+		if (p4d_none(READ_ONCE(*p4dp)) || p4d_bad(READ_ONCE(*p4dp)))
+			continue;
+		ret = memlab_walk_pud_range(walk, p4dp, addr, next);
+		if (ret)
+			return ret;
+	} while (p4dp++, addr = next, addr != end);
+	return 0;
+}
+
+/*
+ * Walk [@addr, @end) of walk->vma, under mmap_lock held for read.
+ *
+ * Return: 0 when done, -EAGAIN when the caller should drop mmap_lock and
+ * resume at walk->resume.
+ */
+static int memlab_walk_vma_range(struct memlab_walk *walk, unsigned long addr,
+				 unsigned long end)
+{
+	struct vm_area_struct *vma = walk->vma;
+	unsigned long next;
+	pgd_t *pgdp;
+	int ret;
+
+	memlab_assert_mmap_locked(walk->mm);
+
+	/*
+	 * As walk_page_test(): VM_PFNMAP memory has no struct pages to
+	 * account, and hugetlb is not part of Rss (smaps shows it apart).
+	 */
+	if (vma->vm_flags & VM_PFNMAP || is_vm_hugetlb_page(vma))
+		return 0;
+
+	pgdp = pgd_offset(walk->mm, addr);
+	do {
+		next = pgd_addr_end(addr, end);
+		walk->entries++;
+		if (pgd_none(READ_ONCE(*pgdp)) || pgd_bad(READ_ONCE(*pgdp)))
+			continue;
+		ret = memlab_walk_p4d_range(walk, pgdp, addr, next);
+		if (ret)
+			return ret;
+	} while (pgdp++, addr = next, addr != end);
+	return 0;
+}
+
+static int memlab_walk_lock(struct memlab_walk *walk)
+{
+	int ret = mmap_read_lock_killable(walk->mm);
+
+	if (!ret)
+		walk->hold_start_ns = ktime_get_ns();
+	return ret;
+}
+
+static void memlab_walk_unlock(struct memlab_walk *walk)
+{
+	u64 held = ktime_get_ns() - walk->hold_start_ns;
+
+	if (held > walk->max_hold_ns)
+		walk->max_hold_ns = held;
+	mmap_read_unlock(walk->mm);
+}
+
+/* The VMA the walk was in, to tell whether it survived a lock drop. */
+struct memlab_vma_id {
+	unsigned long start, end, flags;
+	struct file *file;
+};
+
+static void memlab_vma_id_take(struct memlab_vma_id *id,
+			       struct vm_area_struct *vma)
+{
+	id->start = vma->vm_start;
+	id->end = vma->vm_end;
+	id->flags = vma->vm_flags;
+	id->file = vma->vm_file;
+}
+
+static bool memlab_vma_id_same(const struct memlab_vma_id *id,
+			       struct vm_area_struct *vma)
+{
+	return vma && id->start == vma->vm_start && id->end == vma->vm_end &&
+	       id->flags == vma->vm_flags && id->file == vma->vm_file;
+}
+
+/**
+ * memlab_walk_mm() - walk every VMA of walk->mm that meets [@start, @end)
+ * @walk: mm, ops and private set by the caller; the rest is filled in
+ * @start: first address
+ * @end: end address (exclusive)
+ *
+ * Takes mmap_lock for read, killable, and drops it between PMDs when a
+ * writer waits (counted in walk->lock_drops). For each VMA, ops->vma_begin
+ * is called first and ops->vma_end after its last entry. When the lock was
+ * dropped inside a VMA and the VMA is not the same afterwards, the part
+ * already seen ends there and the walk goes on in whatever is mapped at
+ * the next address now.
+ *
+ * Return: 0, or -EINTR on a fatal signal.
+ */
+int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
+		   unsigned long end)
+{
+	struct memlab_vma_id id = {};
+	struct vm_area_struct *vma;
+	unsigned long addr = start;
+	bool in_vma = false;
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	memset(walk->last_table, 0, sizeof(walk->last_table));
+	ret = memlab_walk_lock(walk);
+	if (ret)
+		return ret;
+
+	while (addr < end) {
+		vma = find_vma(walk->mm, addr);
+		if (in_vma && !memlab_vma_id_same(&id, vma)) {
+			walk->ops->vma_end(walk);
+			in_vma = false;
+		}
+		if (!vma || vma->vm_start >= end)
+			break;
+		addr = max(addr, vma->vm_start);
+		walk->vma = vma;
+		if (!in_vma) {
+			memlab_vma_id_take(&id, vma);
+			walk->ops->vma_begin(walk, vma);
+			in_vma = true;
+		}
+
+		ret = memlab_walk_vma_range(walk, addr, min(end, vma->vm_end));
+		if (ret != -EAGAIN) {
+			walk->ops->vma_end(walk);
+			in_vma = false;
+			addr = vma->vm_end;
+			continue;
+		}
+
+		/* A writer waits: let it in, then find where we were. */
+		addr = walk->resume;
+		walk->vma = NULL;
+		memlab_walk_unlock(walk);
+		walk->lock_drops++;
+		cond_resched();
+		ret = memlab_walk_lock(walk);
+		if (ret) {
+			if (in_vma)
+				walk->ops->vma_end(walk);
+			goto out;
+		}
+	}
+	if (in_vma)
+		walk->ops->vma_end(walk);
+	memlab_walk_unlock(walk);
+	ret = 0;
+out:
+	walk->vma = NULL;
+	walk->walk_ns = ktime_get_ns() - t0;
+	return ret;
+}
