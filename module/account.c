@@ -10,8 +10,12 @@
  */
 #include <linux/mm.h>
 #include <linux/huge_mm.h>
+#include <linux/pagemap.h>
+#include <linux/rcupdate_wait.h>
+#include <linux/shmem_fs.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
+#include <linux/xarray.h>
 
 #include "compat.h"
 #include "memlab.h"
@@ -145,7 +149,7 @@ static void memlab_account_pte(struct memlab_walk *walk, pte_t pte,
 }
 
 static void memlab_account_pmd(struct memlab_walk *walk, pmd_t pmd,
-			       unsigned long addr)
+			       unsigned long addr, unsigned long end)
 {
 	struct memlab_account *acct = walk->private;
 	bool private_entry = false, present = true;
@@ -171,10 +175,95 @@ static void memlab_account_pmd(struct memlab_walk *walk, pmd_t pmd,
 			    private_entry, present);
 }
 
+/*
+ * shmem_partial_swap_usage(), which is not exported: a swapped-out shmem
+ * page leaves no swap PTE behind, only a value entry in the file's page
+ * cache. 6.12 counts a large entry in full each time it meets it.
+ */
+static unsigned long memlab_shmem_swapped(struct address_space *mapping,
+					  pgoff_t start, pgoff_t end)
+{
+	XA_STATE(xas, &mapping->i_pages, start);
+	unsigned long swapped = 0;
+	void *entry;
+
+	if (start >= end)
+		return 0;
+	rcu_read_lock();
+	xas_for_each(&xas, entry, end - 1) {
+		if (xas_retry(&xas, entry))
+			continue;
+		if (xa_is_value(entry))
+			swapped += memlab_shmem_entry_pages(&xas);
+		if (need_resched()) {
+			xas_pause(&xas);
+			cond_resched_rcu();
+		}
+	}
+	rcu_read_unlock();
+	return swapped << PAGE_SHIFT;
+}
+
+/* The part of a private, writable shmem mapping that has no PTEs. */
+static void memlab_account_hole(struct memlab_walk *walk, unsigned long addr,
+				unsigned long end)
+{
+	struct memlab_account *acct = walk->private;
+
+	if (acct->shmem_holes)
+		acct->vma_stats.shmem_swap +=
+			memlab_shmem_swapped(acct->shmem_holes,
+					     linear_page_index(walk->vma, addr),
+					     linear_page_index(walk->vma, end));
+}
+
 const struct memlab_walk_entry_ops memlab_account_entry_ops = {
 	.pte_entry = memlab_account_pte,
 	.pmd_entry = memlab_account_pmd,
+	.pte_hole = memlab_account_hole,
 };
+
+/**
+ * memlab_account_vma_begin() - start accounting a VMA
+ * @acct: the accounting state, its numbers reset here
+ * @vma: the VMA, with mmap_lock held
+ *
+ * Shmem swap as smap_gather_stats() counts it: for a shared or read-only
+ * mapping (or a file with nothing in swap) everything of the file's mapped
+ * range that is in swap; for a private writable one only the swapped pages
+ * no PTE has replaced (by a COW copy), found in the holes of the walk.
+ */
+void memlab_account_vma_begin(struct memlab_account *acct,
+			      struct vm_area_struct *vma)
+{
+	struct address_space *mapping;
+	struct inode *inode;
+	unsigned long swapped;
+
+	memset(&acct->vma_stats, 0, sizeof(acct->vma_stats));
+	acct->locked = vma->vm_flags & VM_LOCKED;
+	acct->shmem_holes = NULL;
+
+	if (!vma->vm_file || !shmem_mapping(vma->vm_file->f_mapping))
+		return;
+	mapping = vma->vm_file->f_mapping;
+	inode = file_inode(vma->vm_file);
+	swapped = READ_ONCE(SHMEM_I(inode)->swapped);
+	if (!swapped)
+		return;
+	if (vma->vm_flags & VM_SHARED || !(vma->vm_flags & VM_WRITE)) {
+		/* shmem_swap_usage(), with its shortcut for a whole file. */
+		if (!vma->vm_pgoff &&
+		    vma->vm_end - vma->vm_start >= i_size_read(inode))
+			acct->vma_stats.shmem_swap = swapped << PAGE_SHIFT;
+		else
+			acct->vma_stats.shmem_swap =
+				memlab_shmem_swapped(mapping, vma->vm_pgoff,
+						     vma->vm_pgoff + vma_pages(vma));
+		return;
+	}
+	acct->shmem_holes = mapping;
+}
 
 void memlab_mem_stats_add(struct memlab_mem_stats *sum,
 			  const struct memlab_mem_stats *st)

@@ -15,6 +15,7 @@
 #include <linux/pgtable.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
+#include <linux/xarray.h>
 
 /*
  * mmap_assert_locked(), without its VM_BUG_ON_MM(): on a DEBUG_VM kernel
@@ -73,6 +74,18 @@ static inline bool memlab_entry_private(swp_entry_t entry)
 	return false;
 }
 
+/* A shmem swap entry may stand for a large folio on 6.12. */
+static inline unsigned long memlab_shmem_entry_pages(struct xa_state *xas)
+{
+	return 1UL << xas_get_order(xas);
+}
+
+/* pagemap's "exclusive" bit of a PMD-mapped THP: per page on 6.12. */
+static inline bool memlab_pmd_mapcount_per_page(void)
+{
+	return true;
+}
+
 /* 6.12 counts a PMD THP in NUMA-hinting (protnone) state like any other. */
 static inline bool memlab_skip_protnone_pmd(pmd_t pmd)
 {
@@ -117,6 +130,18 @@ static inline bool memlab_pmd_special(pmd_t pmd)
 static inline bool memlab_entry_private(swp_entry_t entry)
 {
 	return is_migration_entry(entry);
+}
+
+/* 6.1 swaps shmem out one page at a time. */
+static inline unsigned long memlab_shmem_entry_pages(struct xa_state *xas)
+{
+	return 1;
+}
+
+/* 6.1's pagemap decides "exclusive" once, from the THP's head page. */
+static inline bool memlab_pmd_mapcount_per_page(void)
+{
+	return false;
 }
 
 /*

@@ -25,6 +25,9 @@
 union memlab_ioctl_arg {
 	struct memlab_version version;
 	struct memlab_summary summary;
+	struct memlab_maps maps;
+	struct memlab_scan scan;
+	struct memlab_vtop vtop;
 };
 
 struct memlab_ioctl {
@@ -64,13 +67,28 @@ static long memlab_ioctl_summary(union memlab_ioctl_arg *arg)
 		goto out_put_mm;
 	}
 	report->sharing = !(sum->flags & MEMLAB_SUMMARY_NO_SHARING);
-	ret = memlab_report_mm(report, mm);
+	ret = memlab_report_mm(report, mm, 0, TASK_SIZE_MAX);
 	if (!ret)
 		memlab_report_to_summary(report, sum);
 	kfree(report);
 out_put_mm:
 	mmput(mm);
 	return ret;
+}
+
+static long memlab_ioctl_maps(union memlab_ioctl_arg *arg)
+{
+	return memlab_maps(&arg->maps);
+}
+
+static long memlab_ioctl_scan(union memlab_ioctl_arg *arg)
+{
+	return memlab_scan(&arg->scan);
+}
+
+static long memlab_ioctl_vtop(union memlab_ioctl_arg *arg)
+{
+	return memlab_vtop(&arg->vtop);
 }
 
 #define MEMLAB_IOCTL(_cmd, _field, _min_size, _handler)			\
@@ -87,6 +105,9 @@ static const struct memlab_ioctl memlab_ioctls[] = {
 		     memlab_ioctl_version),
 	MEMLAB_IOCTL(SUMMARY, summary, MEMLAB_SUMMARY_SIZE_VER0,
 		     memlab_ioctl_summary),
+	MEMLAB_IOCTL(MAPS, maps, MEMLAB_MAPS_SIZE_VER0, memlab_ioctl_maps),
+	MEMLAB_IOCTL(SCAN, scan, MEMLAB_SCAN_SIZE_VER0, memlab_ioctl_scan),
+	MEMLAB_IOCTL(VTOP, vtop, MEMLAB_VTOP_SIZE_VER0, memlab_ioctl_vtop),
 };
 
 /*

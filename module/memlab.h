@@ -8,6 +8,9 @@
  *   account.c	what each entry adds to the numbers (smaps' rules)
  *   segment.c	the segment class of a VMA
  *   report.c	a walk of a whole process: per-VMA and total numbers
+ *   maps.c	MEMLAB_IOC_MAPS: per-VMA records
+ *   scan.c	MEMLAB_IOC_SCAN: page categories as run-length regions
+ *   vtop.c	MEMLAB_IOC_VTOP: the walk of one address, level by level
  *   proc.c	the /proc/memlab text files
  *   dev.c	the /dev/memlab misc device and its ioctl dispatch
  *   compat.h	what differs between the 6.1 and 6.12 kernels
@@ -29,8 +32,11 @@
 				 MEMLAB_VERSION_PATCH)
 
 /* Everything this build of the module can do (MEMLAB_FEAT_*). */
-#define MEMLAB_FEATURES		(MEMLAB_FEAT_VERSION | MEMLAB_FEAT_SUMMARY)
+#define MEMLAB_FEATURES		(MEMLAB_FEAT_VERSION | MEMLAB_FEAT_SUMMARY | \
+				 MEMLAB_FEAT_MAPS | MEMLAB_FEAT_SCAN |	\
+				 MEMLAB_FEAT_VTOP)
 
+struct address_space;
 struct file;
 struct inode;
 struct mm_struct;
@@ -65,10 +71,16 @@ enum memlab_level {
 
 struct memlab_walk;
 
-/* Called for entries that map something, under their page-table lock. */
+/*
+ * Called for entries that map something, under their page-table lock,
+ * and (if set) for ranges of a VMA that map nothing, without it.
+ */
 struct memlab_walk_entry_ops {
 	void (*pte_entry)(struct memlab_walk *walk, pte_t pte, unsigned long addr);
-	void (*pmd_entry)(struct memlab_walk *walk, pmd_t pmd, unsigned long addr);
+	void (*pmd_entry)(struct memlab_walk *walk, pmd_t pmd, unsigned long addr,
+			  unsigned long end);
+	void (*pte_hole)(struct memlab_walk *walk, unsigned long addr,
+			 unsigned long end);
 };
 
 /* Called under mmap_lock: around the entries of each VMA. */
@@ -85,6 +97,8 @@ struct memlab_walk_ops {
  * @private: for the callbacks
  * @vma: the VMA being walked, valid inside the callbacks only
  * @resume: where to resume after dropping mmap_lock
+ * @stop: set by a callback to end the walk at once
+ * @whole_vmas: start each VMA at its start, even before the walk's start
  * @entries: page-table entries read, all levels
  * @tables: page-table pages reached (PMD and PTE tables)
  * @lock_drops: times mmap_lock was let go for a waiting writer
@@ -99,6 +113,8 @@ struct memlab_walk {
 	void *private;
 	struct vm_area_struct *vma;
 	unsigned long resume;
+	bool stop;
+	bool whole_vmas;
 	u64 entries;
 	u64 tables;
 	u64 lock_drops;
@@ -136,10 +152,13 @@ struct memlab_mem_stats {
 struct memlab_account {
 	bool sharing;		/* Pss and Uss wanted: read mapcounts */
 	bool locked;		/* the VMA is VM_LOCKED */
+	struct address_space *shmem_holes;	/* count its swap in holes */
 	struct memlab_mem_stats vma_stats;
 };
 
 extern const struct memlab_walk_entry_ops memlab_account_entry_ops;
+void memlab_account_vma_begin(struct memlab_account *acct,
+			      struct vm_area_struct *vma);
 void memlab_mem_stats_add(struct memlab_mem_stats *sum,
 			  const struct memlab_mem_stats *st);
 
@@ -190,7 +209,14 @@ struct memlab_report {
 	struct memlab_segments seg;
 };
 
-int memlab_report_mm(struct memlab_report *report, struct mm_struct *mm);
+int memlab_report_mm(struct memlab_report *report, struct mm_struct *mm,
+		     unsigned long start, unsigned long end);
+
+/* maps.c, scan.c, vtop.c: the commands of the same names */
+long memlab_maps(struct memlab_maps *arg);
+long memlab_scan(struct memlab_scan *arg);
+long memlab_vtop(struct memlab_vtop *arg);
+long memlab_vtop_mm(struct mm_struct *mm, struct memlab_vtop *arg);
 void memlab_report_to_summary(const struct memlab_report *report,
 			      struct memlab_summary *sum);
 

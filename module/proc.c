@@ -31,6 +31,9 @@ static struct proc_dir_entry *memlab_proc_dir;
 static const char * const memlab_feature_names[] = {
 	[ilog2(MEMLAB_FEAT_VERSION)] = "version",
 	[ilog2(MEMLAB_FEAT_SUMMARY)] = "summary",
+	[ilog2(MEMLAB_FEAT_MAPS)] = "maps",
+	[ilog2(MEMLAB_FEAT_SCAN)] = "scan",
+	[ilog2(MEMLAB_FEAT_VTOP)] = "vtop",
 };
 
 static int memlab_version_show(struct seq_file *m, void *v)
@@ -141,7 +144,7 @@ static int memlab_report_target(struct memlab_report *report)
 	mm = memlab_target_mm();
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
-	ret = memlab_report_mm(report, mm);
+	ret = memlab_report_mm(report, mm, 0, TASK_SIZE_MAX);
 	mmput(mm);
 	return ret;
 }
@@ -250,6 +253,125 @@ static int memlab_maps_show(struct seq_file *m, void *v)
 	return ret;
 }
 
+/* The address /proc/memlab/vtop shows; under memlab_target_lock. */
+static unsigned long memlab_vtop_addr;
+
+static const char * const memlab_level_names[MEMLAB_VTOP_LEVELS] = {
+	"pgd", "p4d", "pud", "pmd", "pte",
+};
+
+static const char * const memlab_pte_flag_names[] = {
+	"present", "rw", "user", "accessed", "dirty", "huge", "global", "nx",
+	"protnone", "soft-dirty", "uffd-wp",
+};
+
+static void memlab_vtop_show_level(struct seq_file *m, const char *name,
+				   const struct memlab_vtop_level *lvl)
+{
+	unsigned int bit;
+
+	seq_printf(m, "%-16s0x%016llx", name, lvl->value);
+	for (bit = 0; bit < ARRAY_SIZE(memlab_pte_flag_names); bit++)
+		if (lvl->flags & BIT_ULL(bit))
+			seq_printf(m, " %s", memlab_pte_flag_names[bit]);
+	seq_putc(m, '\n');
+}
+
+static void memlab_vtop_show_result(struct seq_file *m,
+				    const struct memlab_vtop *v)
+{
+	seq_printf(m, "%-16s", "Result:");
+	switch (v->result) {
+	case MEMLAB_VTOP_PRESENT:
+		seq_printf(m, "present pfn 0x%llx, %lu kB page\n", v->pfn,
+			   (1UL << v->page_shift) >> 10);
+		break;
+	case MEMLAB_VTOP_SWAP:
+		seq_printf(m, "swap type %llu offset 0x%llx\n", v->swap_type,
+			   v->swap_offset);
+		break;
+	case MEMLAB_VTOP_MIGRATION:
+		seq_printf(m, "migration entry, pfn 0x%llx\n", v->pfn);
+		break;
+	case MEMLAB_VTOP_HWPOISON:
+		seq_printf(m, "hwpoison entry, pfn 0x%llx\n", v->pfn);
+		break;
+	case MEMLAB_VTOP_MARKER:
+		seq_puts(m, "pte marker\n");
+		break;
+	default:
+		seq_puts(m, "none\n");
+	}
+}
+
+static int memlab_vtop_show(struct seq_file *m, void *v)
+{
+	struct memlab_vtop vt = {};
+	unsigned int i, shown;
+	struct mm_struct *mm;
+	long ret;
+
+	mutex_lock(&memlab_target_lock);
+	vt.addr = memlab_vtop_addr;
+	mm = memlab_get_pid_mm(memlab_target_pid);
+	mutex_unlock(&memlab_target_lock);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	ret = memlab_vtop_mm(mm, &vt);
+	mmput(mm);
+	if (ret)
+		return ret;
+
+	seq_printf(m, "%-16s0x%llx\n", "Address:", vt.addr);
+	seq_printf(m, "%-16s%012llx-%012llx %c%c%c%c %s\n", "Vma:",
+		   vt.vma_start, vt.vma_end,
+		   vt.vma_prot & MEMLAB_VMA_READ ? 'r' : '-',
+		   vt.vma_prot & MEMLAB_VMA_WRITE ? 'w' : '-',
+		   vt.vma_prot & MEMLAB_VMA_EXEC ? 'x' : '-',
+		   vt.vma_prot & MEMLAB_VMA_SHARED ? 's' : 'p',
+		   memlab_segment_names[vt.segment]);
+	/* The levels the walk read, in order; 4-level paging has no p4d. */
+	for (i = 0, shown = 0; i < MEMLAB_VTOP_LEVELS && shown < vt.nr_levels; i++) {
+		if (i == MEMLAB_LEVEL_P4D_IDX && !pgtable_l5_enabled())
+			continue;
+		memlab_vtop_show_level(m, memlab_level_names[i], &vt.levels[i]);
+		shown++;
+	}
+	memlab_vtop_show_result(m, &vt);
+	return 0;
+}
+
+/* An address, in hex with 0x or in decimal, inside the user address space. */
+static ssize_t memlab_vtop_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	unsigned long addr;
+	int ret;
+
+	ret = kstrtoul_from_user(ubuf, count, 0, &addr);
+	if (ret)
+		return -EINVAL;
+	if (addr >= TASK_SIZE_MAX)
+		return -EINVAL;
+	mutex_lock(&memlab_target_lock);
+	memlab_vtop_addr = addr;
+	mutex_unlock(&memlab_target_lock);
+	return count;
+}
+
+static int memlab_vtop_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, memlab_vtop_show, NULL);
+}
+
+static const struct proc_ops memlab_vtop_ops = {
+	.proc_open	= memlab_vtop_open,
+	.proc_read	= seq_read,
+	.proc_write	= memlab_vtop_write,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= single_release,
+};
+
 struct memlab_proc_file {
 	const char *name;
 	umode_t mode;
@@ -262,6 +384,7 @@ static const struct memlab_proc_file memlab_proc_files[] = {
 	{ "target",	0666,	NULL,	&memlab_target_ops },
 	{ "summary",	0444,	memlab_summary_show },
 	{ "maps",	0444,	memlab_maps_show },
+	{ "vtop",	0666,	NULL,	&memlab_vtop_ops },
 };
 
 int memlab_proc_init(void)

@@ -31,8 +31,7 @@ static void memlab_report_vma_begin(struct memlab_walk *walk,
 	if (report->vma_done && vma->vm_file)
 		vr->file = get_file(vma->vm_file);
 
-	memset(&report->acct.vma_stats, 0, sizeof(report->acct.vma_stats));
-	report->acct.locked = vma->vm_flags & VM_LOCKED;
+	memlab_account_vma_begin(&report->acct, vma);
 }
 
 static void memlab_report_vma_end(struct memlab_walk *walk)
@@ -61,19 +60,24 @@ static const struct memlab_walk_ops memlab_report_walk_ops = {
 };
 
 /**
- * memlab_report_mm() - walk all of @mm and account it
+ * memlab_report_mm() - account every mapping of @mm that ends after @start
  * @report: zeroed, with @sharing, @vma_done and @private set
  * @mm: a referenced mm, not locked
+ * @start: the first mapping reported is the one containing or after it,
+ *	   whole
+ * @end: end of the range of interest
  *
  * Return: 0, or -EINTR when a fatal signal interrupted the walk.
  */
-int memlab_report_mm(struct memlab_report *report, struct mm_struct *mm)
+int memlab_report_mm(struct memlab_report *report, struct mm_struct *mm,
+		     unsigned long start, unsigned long end)
 {
 	report->walk.mm = mm;
 	report->walk.ops = &memlab_report_walk_ops;
 	report->walk.private = &report->acct;
+	report->walk.whole_vmas = true;
 	report->acct.sharing = report->sharing;
-	return memlab_walk_mm(&report->walk, 0, TASK_SIZE_MAX);
+	return memlab_walk_mm(&report->walk, start, end);
 }
 
 void memlab_report_to_summary(const struct memlab_report *report,

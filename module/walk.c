@@ -29,6 +29,14 @@
 #include "compat.h"
 #include "memlab.h"
 
+/* [@addr, @end) of walk->vma maps nothing: tell the caller, if it asks. */
+static void memlab_walk_hole(struct memlab_walk *walk, unsigned long addr,
+			     unsigned long end)
+{
+	if (walk->ops->entry->pte_hole && addr < end)
+		walk->ops->entry->pte_hole(walk, addr, end);
+}
+
 /* Count a page-table page once, though several VMAs may share it. */
 static void memlab_walk_reach_table(struct memlab_walk *walk, int level,
 				    unsigned long table_pfn)
@@ -57,6 +65,7 @@ static int memlab_walk_pte_range(struct memlab_walk *walk, pmd_t *pmdp,
 {
 	spinlock_t *ptl;	/* the PTE table's lock, held while reading it */
 	pte_t *start_pte, *ptep;
+	unsigned long hole;
 	pmd_t pmdval;
 
 	rcu_read_lock();
@@ -64,6 +73,7 @@ again:
 	pmdval = memlab_pmdp_get_lockless(pmdp);
 	if (pmd_none(pmdval)) {
 		rcu_read_unlock();
+		memlab_walk_hole(walk, addr, end);
 		return 0;
 	}
 	/* Before pmd_bad(), which is true of huge leaves too. */
@@ -73,6 +83,7 @@ again:
 	}
 	if (pmd_bad(pmdval)) {
 		rcu_read_unlock();
+		memlab_walk_hole(walk, addr, end);
 		return 0;
 	}
 	start_pte = pte_offset_kernel(&pmdval, addr);
@@ -84,16 +95,26 @@ again:
 	}
 
 	memlab_walk_reach_table(walk, MEMLAB_LEVEL_PTE, pmd_pfn(pmdval));
+	hole = addr;
 	for (ptep = start_pte; addr != end; ptep++, addr += PAGE_SIZE) {
 		pte_t pte = ptep_get(ptep);
 
 		walk->entries++;
-		if (!pte_none(pte))
+		if (pte_none(pte))
+			continue;
+		/* Runs of empty entries are one hole, not one call each. */
+		memlab_walk_hole(walk, hole, addr);
+		hole = addr + PAGE_SIZE;
+		if (!walk->stop)
 			walk->ops->entry->pte_entry(walk, pte, addr);
+		if (walk->stop)
+			break;
 	}
+	if (!walk->stop)
+		memlab_walk_hole(walk, hole, addr);
 	spin_unlock(ptl);
 	rcu_read_unlock();
-	return 0;
+	return walk->stop ? -ENOSPC : 0;
 }
 
 /*
@@ -104,14 +125,14 @@ again:
  * Return: 0, or -EAGAIN when the pmd is no longer a huge leaf.
  */
 static int memlab_walk_huge_pmd(struct memlab_walk *walk, pmd_t *pmdp,
-				unsigned long addr)
+				unsigned long addr, unsigned long end)
 {
 	spinlock_t *ptl = pmd_lock(walk->mm, pmdp);
 	pmd_t pmd = READ_ONCE(*pmdp);
 	int ret = -EAGAIN;
 
 	if (is_swap_pmd(pmd) || pmd_trans_huge(pmd) || pmd_devmap(pmd)) {
-		walk->ops->entry->pmd_entry(walk, pmd, addr);
+		walk->ops->entry->pmd_entry(walk, pmd, addr, end);
 		ret = 0;
 	}
 	spin_unlock(ptl);
@@ -134,6 +155,7 @@ static int memlab_walk_pmd_range(struct memlab_walk *walk, pud_t *pudp,
 	unsigned long next;
 	pmd_t *pmdp;
 	pmd_t pmd;
+	int ret;
 
 	memlab_walk_reach_table(walk, MEMLAB_LEVEL_PMD, pud_pfn(READ_ONCE(*pudp)));
 	pmdp = pmd_offset(pudp, addr);
@@ -142,19 +164,28 @@ static int memlab_walk_pmd_range(struct memlab_walk *walk, pud_t *pudp,
 again:
 		pmd = memlab_pmdp_get_lockless(pmdp);
 		walk->entries++;
-		if (pmd_none(pmd))
+		if (pmd_none(pmd)) {
+			memlab_walk_hole(walk, addr, next);
 			goto next_pmd;
+		}
 		if (is_swap_pmd(pmd) || pmd_trans_huge(pmd) || pmd_devmap(pmd)) {
-			if (memlab_walk_huge_pmd(walk, pmdp, addr) == 0)
+			if (memlab_walk_huge_pmd(walk, pmdp, addr, next) == 0)
 				goto next_pmd;
 			goto again;	/* split under us: now a PTE table */
 		}
 		/* Never cleared here: a reader does not repair page tables. */
-		if (pmd_bad(pmd))
+		if (pmd_bad(pmd)) {
+			memlab_walk_hole(walk, addr, next);
 			goto next_pmd;
-		if (memlab_walk_pte_range(walk, pmdp, addr, next) == -EAGAIN)
+		}
+		ret = memlab_walk_pte_range(walk, pmdp, addr, next);
+		if (ret == -EAGAIN)
 			goto again;	/* collapsed or zapped under us */
+		if (ret)
+			return ret;
 next_pmd:
+		if (walk->stop)
+			return -ENOSPC;
 		if (next != end && memlab_walk_should_drop_lock(walk)) {
 			walk->resume = next;
 			return -EAGAIN;
@@ -176,9 +207,14 @@ static int memlab_walk_pud_range(struct memlab_walk *walk, p4d_t *p4dp,
 		next = pud_addr_end(addr, end);
 		pud = READ_ONCE(*pudp);
 		walk->entries++;
+		if (pud_none(pud)) {
+			memlab_walk_hole(walk, addr, next);
+			if (walk->stop)
+				return -ENOSPC;
+			continue;
+		}
 		/* PUD leaves map hugetlb and DAX, neither walked here. */
-		if (pud_none(pud) || !pud_present(pud) || pud_leaf(pud) ||
-		    pud_bad(pud))
+		if (!pud_present(pud) || pud_leaf(pud) || pud_bad(pud))
 			continue;
 		ret = memlab_walk_pmd_range(walk, pudp, addr, next);
 		if (ret)
@@ -199,8 +235,12 @@ static int memlab_walk_p4d_range(struct memlab_walk *walk, pgd_t *pgdp,
 		next = p4d_addr_end(addr, end);
 		if (pgtable_l5_enabled())
 			walk->entries++;
-		if (p4d_none(READ_ONCE(*p4dp)) || p4d_bad(READ_ONCE(*p4dp)))
+		if (p4d_none(READ_ONCE(*p4dp)) || p4d_bad(READ_ONCE(*p4dp))) {
+			memlab_walk_hole(walk, addr, next);
+			if (walk->stop)
+				return -ENOSPC;
 			continue;
+		}
 		ret = memlab_walk_pud_range(walk, p4dp, addr, next);
 		if (ret)
 			return ret;
@@ -225,18 +265,27 @@ static int memlab_walk_vma_range(struct memlab_walk *walk, unsigned long addr,
 	memlab_assert_mmap_locked(walk->mm);
 
 	/*
-	 * As walk_page_test(): VM_PFNMAP memory has no struct pages to
-	 * account, and hugetlb is not part of Rss (smaps shows it apart).
+	 * As walk_page_test(): VM_PFNMAP memory has no struct pages, so it
+	 * is a hole to pagemap and nothing to smaps. Hugetlb is not part of
+	 * Rss (smaps shows it apart) and is not walked yet.
 	 */
-	if (vma->vm_flags & VM_PFNMAP || is_vm_hugetlb_page(vma))
+	if (vma->vm_flags & VM_PFNMAP) {
+		memlab_walk_hole(walk, addr, end);
+		return 0;
+	}
+	if (is_vm_hugetlb_page(vma))
 		return 0;
 
 	pgdp = pgd_offset(walk->mm, addr);
 	do {
 		next = pgd_addr_end(addr, end);
 		walk->entries++;
-		if (pgd_none(READ_ONCE(*pgdp)) || pgd_bad(READ_ONCE(*pgdp)))
+		if (pgd_none(READ_ONCE(*pgdp)) || pgd_bad(READ_ONCE(*pgdp))) {
+			memlab_walk_hole(walk, addr, next);
+			if (walk->stop)
+				return -ENOSPC;
 			continue;
+		}
 		ret = memlab_walk_p4d_range(walk, pgdp, addr, next);
 		if (ret)
 			return ret;
@@ -297,6 +346,10 @@ static bool memlab_vma_id_same(const struct memlab_vma_id *id,
  * already seen ends there and the walk goes on in whatever is mapped at
  * the next address now.
  *
+ * A callback that has seen enough sets walk->stop (and says in its own
+ * state where it stopped): the walk then ends at once, and vma_end is
+ * still called for the VMA it was in.
+ *
  * Return: 0, or -EINTR on a fatal signal.
  */
 int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
@@ -310,6 +363,7 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 	int ret;
 
 	memset(walk->last_table, 0, sizeof(walk->last_table));
+	walk->stop = false;
 	ret = memlab_walk_lock(walk);
 	if (ret)
 		return ret;
@@ -322,6 +376,8 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 		}
 		if (!vma || vma->vm_start >= end)
 			break;
+		if (!in_vma && walk->whole_vmas)
+			addr = vma->vm_start;
 		addr = max(addr, vma->vm_start);
 		walk->vma = vma;
 		if (!in_vma) {
@@ -335,6 +391,8 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 			walk->ops->vma_end(walk);
 			in_vma = false;
 			addr = vma->vm_end;
+			if (walk->stop)
+				break;
 			continue;
 		}
 

@@ -33,6 +33,9 @@
 /* Bits of memlab_version.features: what this module can do. */
 #define MEMLAB_FEAT_VERSION	(1ULL << 0)	/* MEMLAB_IOC_VERSION */
 #define MEMLAB_FEAT_SUMMARY	(1ULL << 1)	/* MEMLAB_IOC_SUMMARY */
+#define MEMLAB_FEAT_MAPS	(1ULL << 2)	/* MEMLAB_IOC_MAPS */
+#define MEMLAB_FEAT_SCAN	(1ULL << 3)	/* MEMLAB_IOC_SCAN */
+#define MEMLAB_FEAT_VTOP	(1ULL << 4)	/* MEMLAB_IOC_VTOP */
 
 /*
  * Segment classes of a VMA, from the mm's own markers; the rules are in
@@ -133,6 +136,262 @@ struct memlab_summary {
 
 #define MEMLAB_SUMMARY_SIZE_VER0	376	/* sizeof first published struct */
 
+/* memlab_vma.prot: the mapping's permissions, as in /proc/PID/maps */
+#define MEMLAB_VMA_READ		(1U << 0)
+#define MEMLAB_VMA_WRITE	(1U << 1)
+#define MEMLAB_VMA_EXEC		(1U << 2)
+#define MEMLAB_VMA_SHARED	(1U << 3)
+
+/**
+ * struct memlab_vma - one mapping, as MEMLAB_IOC_MAPS reports it
+ *
+ * Sizes in bytes; each equals the field of the mapping's entry in
+ * /proc/PID/smaps named in brackets.
+ *
+ * @start:	first address
+ * @end:	end address (exclusive)
+ * @prot:	MEMLAB_VMA_* bits
+ * @segment:	enum memlab_segment
+ * @pgoff:	offset into the file, in bytes
+ * @dev:	device of the file (new_encode_dev()), 0 for anonymous memory
+ * @inode:	inode number of the file, 0 for anonymous memory
+ * @rss:	resident [Rss]
+ * @pss:	proportional set size [Pss]
+ * @uss:	pages mapped by this process only [Private_Clean + Private_Dirty]
+ * @anon:	anonymous pages [Anonymous]
+ * @file:	page-cache pages
+ * @shmem:	shmem pages
+ * @swap:	swapped out [Swap]
+ * @anon_huge:	anonymous pages mapped by PMDs [AnonHugePages]
+ * @dirty:	[Shared_Dirty + Private_Dirty]
+ * @referenced:	[Referenced]
+ * @locked:	[Locked]
+ */
+struct memlab_vma {
+	__u64 start;
+	__u64 end;
+	__u32 prot;
+	__u32 segment;
+	__u64 pgoff;
+	__u64 dev;
+	__u64 inode;
+	__u64 rss;
+	__u64 pss;
+	__u64 uss;
+	__u64 anon;
+	__u64 file;
+	__u64 shmem;
+	__u64 swap;
+	__u64 anon_huge;
+	__u64 dirty;
+	__u64 referenced;
+	__u64 locked;
+};
+
+/**
+ * struct memlab_maps - argument of MEMLAB_IOC_MAPS
+ *
+ * Fills @vec with the mappings that end after @start, in address order.
+ * To read them all, call again with @start = @next until @next is 0.
+ *
+ * @size:	in: sizeof(struct memlab_maps)
+ * @flags:	in: must be 0
+ * @pid:	in: the process; 0 is the caller
+ * @vma_size:	in: sizeof(struct memlab_vma) the caller knows (at least
+ *		MEMLAB_VMA_SIZE_VER0); records are written with that stride
+ * @start:	in: first address of interest
+ * @vec:	in: user pointer to an array of @vec_len records
+ * @vec_len:	in: its length, at least 1
+ * @count:	out: records written
+ * @next:	out: where to resume, or 0 when the last mapping was written
+ */
+struct memlab_maps {
+	__u64 size;
+	__u64 flags;
+	__u32 pid;
+	__u32 vma_size;
+	__u64 start;
+	__u64 vec;
+	__u64 vec_len;
+	__u64 count;
+	__u64 next;
+};
+
+#define MEMLAB_VMA_SIZE_VER0		136
+#define MEMLAB_MAPS_SIZE_VER0		64
+
+/*
+ * Categories of a page, for MEMLAB_IOC_SCAN, as PAGEMAP_SCAN (6.7) defines
+ * them where it has them (Documentation/abi.rst has each definition):
+ */
+#define MEMLAB_PAGE_PRESENT	(1ULL << 0)	/* pagemap bit 63 */
+#define MEMLAB_PAGE_SWAPPED	(1ULL << 1)	/* pagemap bit 62: a swap-format entry */
+#define MEMLAB_PAGE_FILE	(1ULL << 2)	/* pagemap bit 61: not an anon page */
+#define MEMLAB_PAGE_SHARED	(1ULL << 3)	/* present, mapcount > 1 */
+#define MEMLAB_PAGE_EXCLUSIVE	(1ULL << 4)	/* pagemap bit 56: mapcount == 1 */
+#define MEMLAB_PAGE_DIRTY	(1ULL << 5)	/* dirty PTE or dirty page */
+#define MEMLAB_PAGE_YOUNG	(1ULL << 6)	/* accessed bit set in the PTE/PMD */
+#define MEMLAB_PAGE_SOFT_DIRTY	(1ULL << 7)	/* pagemap bit 55 */
+#define MEMLAB_PAGE_UFFD_WP	(1ULL << 8)	/* pagemap bit 57 */
+#define MEMLAB_PAGE_HUGE	(1ULL << 9)	/* mapped by a PMD (or PUD) */
+#define MEMLAB_PAGE_ZERO	(1ULL << 10)	/* the zero page, or huge zero page */
+#define MEMLAB_PAGE_PROTNONE	(1ULL << 11)	/* NUMA-hinting (PROT_NONE) entry */
+#define MEMLAB_PAGE_MIGRATION	(1ULL << 12)	/* migration or hwpoison entry */
+#define MEMLAB_PAGE_ARMED	(1ULL << 13)	/* a memlab fault is armed on it */
+#define MEMLAB_PAGE_CATEGORIES	((1ULL << 14) - 1)
+
+/**
+ * struct memlab_scan_region - a run of pages with the same categories
+ * @start:	first address
+ * @end:	end address (exclusive)
+ * @categories:	MEMLAB_PAGE_* bits, masked with memlab_scan.return_mask
+ */
+struct memlab_scan_region {
+	__u64 start;
+	__u64 end;
+	__u64 categories;
+};
+
+/**
+ * struct memlab_scan - argument of MEMLAB_IOC_SCAN
+ *
+ * PAGEMAP_SCAN for any process, on any kernel: walks [@start, @end) of
+ * the mappings of @pid, and reports each page whose categories, XORed with
+ * @category_inverted, include all of @category_mask and, if
+ * @category_anyof_mask is not 0, one of those. Adjacent reported pages with
+ * the same categories (& @return_mask) make one region. Addresses that are
+ * not mapped are not reported.
+ *
+ * The walk stops when @vec is full, when @max_pages pages were reported
+ * (the last region is cut there) or at @end; @walk_end says where, so that
+ * the caller can call again from there. The call returns the number of
+ * regions written.
+ *
+ * @size:		in: sizeof(struct memlab_scan)
+ * @flags:		in: must be 0
+ * @pid:		in: the process; 0 is the caller
+ * @reserved:		in: must be 0
+ * @start:		in: page-aligned start address
+ * @end:		in: end address (exclusive), page-aligned, >= @start
+ * @walk_end:		out: where the walk stopped
+ * @vec:		in: user pointer to @vec_len regions
+ * @vec_len:		in: at least 1
+ * @max_pages:		in: most pages to report, 0 for no limit
+ * @category_inverted:	in: categories to invert before matching
+ * @category_mask:	in: categories a page must all have
+ * @category_anyof_mask: in: categories a page must have one of (0: any)
+ * @return_mask:	in: categories to report
+ */
+struct memlab_scan {
+	__u64 size;
+	__u64 flags;
+	__u32 pid;
+	__u32 reserved;
+	__u64 start;
+	__u64 end;
+	__u64 walk_end;
+	__u64 vec;
+	__u64 vec_len;
+	__u64 max_pages;
+	__u64 category_inverted;
+	__u64 category_mask;
+	__u64 category_anyof_mask;
+	__u64 return_mask;
+};
+
+#define MEMLAB_SCAN_SIZE_VER0		104
+
+/* memlab_vtop.result: what the address translates to */
+enum memlab_vtop_result {
+	MEMLAB_VTOP_NONE,	/* nothing: no page table or an empty entry */
+	MEMLAB_VTOP_PRESENT,	/* a present page: @pfn, @page_shift */
+	MEMLAB_VTOP_SWAP,	/* swapped out: @swap_type, @swap_offset */
+	MEMLAB_VTOP_MIGRATION,	/* a migration entry: @pfn of the page */
+	MEMLAB_VTOP_HWPOISON,	/* a poisoned page: @pfn */
+	MEMLAB_VTOP_MARKER,	/* a PTE marker (uffd-wp, swapin error) */
+};
+
+/* memlab_vtop_level.flags: the decoded bits of an entry */
+#define MEMLAB_PTE_PRESENT	(1ULL << 0)
+#define MEMLAB_PTE_RW		(1ULL << 1)
+#define MEMLAB_PTE_USER		(1ULL << 2)
+#define MEMLAB_PTE_ACCESSED	(1ULL << 3)
+#define MEMLAB_PTE_DIRTY	(1ULL << 4)
+#define MEMLAB_PTE_HUGE		(1ULL << 5)	/* a leaf above the PTE level */
+#define MEMLAB_PTE_GLOBAL	(1ULL << 6)
+#define MEMLAB_PTE_NX		(1ULL << 7)
+#define MEMLAB_PTE_PROTNONE	(1ULL << 8)
+#define MEMLAB_PTE_SOFT_DIRTY	(1ULL << 9)
+#define MEMLAB_PTE_UFFD_WP	(1ULL << 10)
+
+/* memlab_vtop.levels[] indices; p4d is folded into pgd with 4 levels. */
+enum memlab_vtop_level_index {
+	MEMLAB_LEVEL_PGD_IDX,
+	MEMLAB_LEVEL_P4D_IDX,
+	MEMLAB_LEVEL_PUD_IDX,
+	MEMLAB_LEVEL_PMD_IDX,
+	MEMLAB_LEVEL_PTE_IDX,
+	MEMLAB_VTOP_LEVELS
+};
+
+/**
+ * struct memlab_vtop_level - one entry on the way to a page
+ * @value:	the raw entry; 0 without CAP_SYS_ADMIN
+ * @flags:	MEMLAB_PTE_* bits decoded from it
+ */
+struct memlab_vtop_level {
+	__u64 value;
+	__u64 flags;
+};
+
+/**
+ * struct memlab_vtop - argument of MEMLAB_IOC_VTOP
+ *
+ * The page-table walk for one address of a process: each level's entry,
+ * and what it ends in. Physical information (raw entries, @pfn) is 0 for
+ * a caller without CAP_SYS_ADMIN, as in /proc/PID/pagemap.
+ *
+ * @size:	in: sizeof(struct memlab_vtop)
+ * @flags:	in: must be 0
+ * @pid:	in: the process; 0 is the caller
+ * @reserved:	in: must be 0
+ * @addr:	in: the virtual address
+ * @levels:	out: entries read, pgd first; a level the walk did not reach
+ *		is all 0; the p4d level is 0 with 4-level paging
+ * @nr_levels:	out: levels read (the walk stops at an empty entry or a leaf)
+ * @result:	out: enum memlab_vtop_result
+ * @page_shift:	out: size of the mapping page: 12, 21 or 30
+ * @segment:	out: enum memlab_segment of the mapping
+ * @pfn:	out: page frame number, for PRESENT, MIGRATION, HWPOISON
+ * @swap_type:	out: swap device, for SWAP
+ * @swap_offset: out: slot in it, for SWAP
+ * @vma_start:	out: the mapping @addr lies in
+ * @vma_end:	out
+ * @vma_prot:	out: MEMLAB_VMA_* bits
+ * @reserved2:	out: 0
+ */
+struct memlab_vtop {
+	__u64 size;
+	__u64 flags;
+	__u32 pid;
+	__u32 reserved;
+	__u64 addr;
+	struct memlab_vtop_level levels[MEMLAB_VTOP_LEVELS];
+	__u32 nr_levels;
+	__u32 result;
+	__u32 page_shift;
+	__u32 segment;
+	__u64 pfn;
+	__u64 swap_type;
+	__u64 swap_offset;
+	__u64 vma_start;
+	__u64 vma_end;
+	__u32 vma_prot;
+	__u32 reserved2;
+};
+
+#define MEMLAB_VTOP_SIZE_VER0		176
+
 /**
  * struct memlab_version - argument of MEMLAB_IOC_VERSION
  * @size:		in: sizeof(struct memlab_version)
@@ -159,5 +418,8 @@ struct memlab_version {
 
 #define MEMLAB_IOC_VERSION	_IOWR(MEMLAB_IOC_MAGIC, 0x00, struct memlab_version)
 #define MEMLAB_IOC_SUMMARY	_IOWR(MEMLAB_IOC_MAGIC, 0x01, struct memlab_summary)
+#define MEMLAB_IOC_MAPS		_IOWR(MEMLAB_IOC_MAGIC, 0x02, struct memlab_maps)
+#define MEMLAB_IOC_SCAN		_IOWR(MEMLAB_IOC_MAGIC, 0x03, struct memlab_scan)
+#define MEMLAB_IOC_VTOP		_IOWR(MEMLAB_IOC_MAGIC, 0x04, struct memlab_vtop)
 
 #endif /* _UAPI_LINUX_MEMLAB_H */
