@@ -6,7 +6,8 @@
  *
  *   vdso, vvar	the special mapping names the kernel gives them
  *   other	VM_PFNMAP, VM_IO or VM_MIXEDMAP: device memory, no pages
- *   text	a mapping of the executable (mm->exe_file) without VM_WRITE
+ *   text	a mapping of the executable (the file mapped at start_code)
+ *		without VM_WRITE
  *   data	a mapping of the executable with VM_WRITE
  *   shm		any shmem mapping: tmpfs, memfd, SysV shm, shared anonymous
  *   lib		another file that this mm also maps executable
@@ -70,11 +71,21 @@ void memlab_segments_snapshot(struct memlab_segments *seg, struct mm_struct *mm)
 	seg->brk = mm->brk;
 	seg->start_stack = mm->start_stack;
 
-	/* Compared, never dereferenced: no reference needed. */
-	rcu_read_lock();
-	exe = rcu_dereference(mm->exe_file);
-	seg->exe_inode = exe ? file_inode(exe) : NULL;
-	rcu_read_unlock();
+	/*
+	 * The executable is the file mapped at start_code. mm->exe_file is
+	 * not the same file on a stacked file system: overlayfs maps the
+	 * file of the layer below. Compared, never dereferenced: no
+	 * reference is needed.
+	 */
+	vma = find_vma(mm, mm->start_code);
+	if (vma && vma->vm_start <= mm->start_code && vma->vm_file) {
+		seg->exe_inode = file_inode(vma->vm_file);
+	} else {
+		rcu_read_lock();
+		exe = rcu_dereference(mm->exe_file);
+		seg->exe_inode = exe ? file_inode(exe) : NULL;
+		rcu_read_unlock();
+	}
 
 	seg->nr_exec_inodes = 0;
 	vma_iter_init(&vmi, mm, 0);

@@ -83,13 +83,19 @@ static void memlab_vtop_pte(struct memlab_vtop *arg, pte_t pte)
 	if (pte_none(pte))
 		return;
 	if (pte_present(pte)) {
+		/* 6.12 keeps the dirty bit of a read-only entry elsewhere. */
+		if (pte_dirty(pte))
+			lvl->flags |= MEMLAB_PTE_DIRTY;
 		arg->result = MEMLAB_VTOP_PRESENT;
 		arg->pfn = pte_pfn(pte);
 		arg->page_shift = PAGE_SHIFT;
 		return;
 	}
-	/* Swap entries keep these two in other bits. */
-	lvl->flags &= ~(MEMLAB_PTE_SOFT_DIRTY | MEMLAB_PTE_UFFD_WP);
+	/*
+	 * A swap entry is not a mapping: its bits hold the swap slot, and
+	 * only these two flags, in bits of their own.
+	 */
+	lvl->flags = 0;
 	if (pte_swp_soft_dirty(pte))
 		lvl->flags |= MEMLAB_PTE_SOFT_DIRTY;
 	if (pte_swp_uffd_wp(pte))
@@ -141,10 +147,19 @@ static void memlab_vtop_pmd(struct mm_struct *mm, pud_t *pudp,
 	pmd = READ_ONCE(*pmdp);
 	memlab_vtop_level(arg, MEMLAB_LEVEL_PMD_IDX, pmd_val(pmd), true);
 	if (pmd_present(pmd) && pmd_leaf(pmd)) {
+		if (pmd_dirty(pmd))
+			arg->levels[MEMLAB_LEVEL_PMD_IDX].flags |= MEMLAB_PTE_DIRTY;
 		arg->result = MEMLAB_VTOP_PRESENT;
 		arg->pfn = pmd_pfn(pmd) + idx;
 		arg->page_shift = PMD_SHIFT;
 	} else if (is_swap_pmd(pmd)) {
+		struct memlab_vtop_level *lvl = &arg->levels[MEMLAB_LEVEL_PMD_IDX];
+
+		lvl->flags = MEMLAB_PTE_HUGE;
+		if (pmd_swp_soft_dirty(pmd))
+			lvl->flags |= MEMLAB_PTE_SOFT_DIRTY;
+		if (pmd_swp_uffd_wp(pmd))
+			lvl->flags |= MEMLAB_PTE_UFFD_WP;
 		arg->page_shift = PMD_SHIFT;
 		memlab_vtop_swap_entry(arg, pmd_to_swp_entry(pmd), idx);
 	}
