@@ -8,6 +8,7 @@
 #ifndef _MEMLAB_COMPAT_H
 #define _MEMLAB_COMPAT_H
 
+#include <linux/fs.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/rwsem.h>
@@ -74,6 +75,20 @@ static inline bool memlab_entry_private(swp_entry_t entry)
 	return false;
 }
 
+/*
+ * The file /proc/PID/maps names: on 6.12, an overlayfs mapping's vm_file
+ * is a backing file, and maps shows the overlay's path and inode.
+ */
+static inline const struct path *memlab_file_user_path(const struct file *file)
+{
+	return file_user_path(file);
+}
+
+static inline const struct inode *memlab_file_user_inode(const struct file *file)
+{
+	return file_user_inode(file);
+}
+
 /* A shmem swap entry may stand for a large folio on 6.12. */
 static inline unsigned long memlab_shmem_entry_pages(struct xa_state *xas)
 {
@@ -130,6 +145,17 @@ static inline bool memlab_pmd_special(pmd_t pmd)
 static inline bool memlab_entry_private(swp_entry_t entry)
 {
 	return is_migration_entry(entry);
+}
+
+/* 6.1's /proc/PID/maps names the file that is mapped. */
+static inline const struct path *memlab_file_user_path(const struct file *file)
+{
+	return &file->f_path;
+}
+
+static inline const struct inode *memlab_file_user_inode(const struct file *file)
+{
+	return file_inode(file);
 }
 
 /* 6.1 swaps shmem out one page at a time. */

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "memlab.h"
 
 /* Records gathered per walk before they are copied out. */
@@ -44,7 +45,7 @@ static void memlab_maps_record(struct memlab_report *report,
 	rec->prot = memlab_vma_prot_bits(vr->flags);
 	rec->segment = vr->segment;
 	if (vr->file) {
-		struct inode *inode = file_inode(vr->file);
+		const struct inode *inode = memlab_file_user_inode(vr->file);
 
 		rec->pgoff = vr->pgoff;
 		rec->dev = new_encode_dev(inode->i_sb->s_dev);

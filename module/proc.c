@@ -24,6 +24,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "memlab.h"
 
 static struct proc_dir_entry *memlab_proc_dir;
@@ -222,7 +223,7 @@ static void memlab_maps_line(struct memlab_report *report,
 		   (st->swap + st->shmem_swap) >> 10, st->anon_huge >> 10,
 		   st->dirty >> 10);
 	if (vr->file)
-		seq_file_path(m, vr->file, "\n");
+		seq_path(m, memlab_file_user_path(vr->file), "\n");
 	else if (vr->segment == MEMLAB_SEG_HEAP)
 		seq_puts(m, "[heap]");
 	else if (vr->segment == MEMLAB_SEG_STACK)
