@@ -9,6 +9,7 @@
 #define _MEMLAB_COMPAT_H
 
 #include <linux/fs.h>
+#include <linux/hugetlb.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/rwsem.h>
@@ -89,6 +90,12 @@ static inline const struct inode *memlab_file_user_inode(const struct file *file
 	return file_user_inode(file);
 }
 
+/* pagemap's "exclusive" bit of a hugetlb page. */
+static inline bool memlab_hugetlb_exclusive(struct folio *folio, pte_t *ptep)
+{
+	return !folio_likely_mapped_shared(folio) && !hugetlb_pmd_shared(ptep);
+}
+
 /* A shmem swap entry may stand for a large folio on 6.12. */
 static inline unsigned long memlab_shmem_entry_pages(struct xa_state *xas)
 {
@@ -156,6 +163,11 @@ static inline const struct path *memlab_file_user_path(const struct file *file)
 static inline const struct inode *memlab_file_user_inode(const struct file *file)
 {
 	return file_inode(file);
+}
+
+static inline bool memlab_hugetlb_exclusive(struct folio *folio, pte_t *ptep)
+{
+	return page_mapcount(&folio->page) == 1;
 }
 
 /* 6.1 swaps shmem out one page at a time. */

@@ -81,6 +81,10 @@ struct memlab_walk_entry_ops {
 			  unsigned long end);
 	void (*pte_hole)(struct memlab_walk *walk, unsigned long addr,
 			 unsigned long end);
+	/* Hugetlb VMAs are walked only when this is set. */
+	void (*hugetlb_entry)(struct memlab_walk *walk, pte_t pte, pte_t *ptep,
+			      unsigned long addr, unsigned long end,
+			      unsigned long size);
 };
 
 /* Called under mmap_lock: around the entries of each VMA. */

@@ -15,6 +15,7 @@
  */
 #include <linux/mm.h>
 #include <linux/huge_mm.h>
+#include <linux/hugetlb.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/swap.h>
@@ -245,6 +246,46 @@ static void memlab_scan_pmd(struct memlab_walk *walk, pmd_t pmd,
 								     !present));
 }
 
+/*
+ * A hugetlb page, as pagemap_hugetlb_range() sees it: no "swapped" for a
+ * non-present entry, and soft-dirty only from the VMA.
+ */
+static void memlab_scan_hugetlb(struct memlab_walk *walk, pte_t pte,
+				pte_t *ptep, unsigned long addr,
+				unsigned long end, unsigned long size)
+{
+	struct memlab_scan_state *st = walk->private;
+	u64 cat = memlab_scan_vma_categories(walk->vma) | MEMLAB_PAGE_HUGE;
+
+	if (pte_present(pte)) {
+		struct folio *folio = page_folio(pte_page(pte));
+
+		cat |= MEMLAB_PAGE_PRESENT;
+		if (!folio_test_anon(folio))
+			cat |= MEMLAB_PAGE_FILE;
+		if (memlab_hugetlb_exclusive(folio, ptep))
+			cat |= MEMLAB_PAGE_EXCLUSIVE;
+		else
+			cat |= MEMLAB_PAGE_SHARED;
+		if (huge_pte_uffd_wp(pte))
+			cat |= MEMLAB_PAGE_UFFD_WP;
+		if (pte_dirty(pte) || folio_test_dirty(folio))
+			cat |= MEMLAB_PAGE_DIRTY;
+		if (pte_young(pte))
+			cat |= MEMLAB_PAGE_YOUNG;
+	} else {
+		swp_entry_t entry = pte_to_swp_entry(pte);
+
+		if (pte_swp_uffd_wp_any(pte))
+			cat |= MEMLAB_PAGE_UFFD_WP;
+		if (is_pfn_swap_entry(entry))
+			cat |= MEMLAB_PAGE_MIGRATION;
+	}
+	if (!(st->all_categories & MEMLAB_SCAN_PAGE_CATEGORIES))
+		cat &= ~MEMLAB_SCAN_PAGE_CATEGORIES;
+	memlab_scan_output(walk, addr, end, cat);
+}
+
 static void memlab_scan_hole(struct memlab_walk *walk, unsigned long addr,
 			     unsigned long end)
 {
@@ -256,6 +297,7 @@ static const struct memlab_walk_entry_ops memlab_scan_entry_ops = {
 	.pte_entry = memlab_scan_pte,
 	.pmd_entry = memlab_scan_pmd,
 	.pte_hole = memlab_scan_hole,
+	.hugetlb_entry = memlab_scan_hugetlb,
 };
 
 static void memlab_scan_vma_nop(struct memlab_walk *walk,

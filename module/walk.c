@@ -249,6 +249,75 @@ static int memlab_walk_p4d_range(struct memlab_walk *walk, pgd_t *pgdp,
 }
 
 /*
+ * The entry that maps a hugetlb page of @size at @addr: a PUD for 1 GiB, a
+ * PMD for 2 MiB (huge_pte_offset() is not exported). NULL when a level
+ * above it is empty.
+ */
+static pte_t *memlab_huge_pte_offset(struct mm_struct *mm, unsigned long addr,
+				     unsigned long size)
+{
+	pgd_t *pgdp = pgd_offset(mm, addr);
+	p4d_t *p4dp;
+	pud_t *pudp;
+
+	if (!pgd_present(READ_ONCE(*pgdp)))
+		return NULL;
+	p4dp = p4d_offset(pgdp, addr);
+	if (!p4d_present(READ_ONCE(*p4dp)))
+		return NULL;
+	pudp = pud_offset(p4dp, addr);
+	if (size == PUD_SIZE)
+		return (pte_t *)pudp;
+	if (!pud_present(READ_ONCE(*pudp)))
+		return NULL;
+	return (pte_t *)pmd_offset(pudp, addr);
+}
+
+/*
+ * A hugetlb VMA, one huge page at a time, each entry read under its lock.
+ * i_mmap_rwsem, held for read, keeps huge_pmd_unshare() from freeing a
+ * shared PMD table under us, as hugetlb_vma_lock_read() (not exported)
+ * would.
+ */
+static int memlab_walk_hugetlb_range(struct memlab_walk *walk,
+				     unsigned long addr, unsigned long end)
+{
+	struct vm_area_struct *vma = walk->vma;
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	struct hstate *h = hstate_vma(vma);
+	unsigned long size = huge_page_size(h);
+	unsigned long next;
+	spinlock_t *ptl;	/* the huge entry's lock */
+	pte_t *ptep;
+	pte_t pte;
+
+	i_mmap_lock_read(mapping);
+	for (; addr < end; addr = next) {
+		next = min((addr & huge_page_mask(h)) + size, end);
+		walk->entries++;
+		ptep = memlab_huge_pte_offset(walk->mm, addr & huge_page_mask(h), size);
+		if (!ptep) {
+			memlab_walk_hole(walk, addr, next);
+		} else {
+			ptl = huge_pte_lockptr(h, walk->mm, ptep);
+			spin_lock(ptl);
+			pte = ptep_get(ptep);
+			if (pte_none(pte))
+				memlab_walk_hole(walk, addr, next);
+			else
+				walk->ops->entry->hugetlb_entry(walk, pte, ptep,
+								addr, next, size);
+			spin_unlock(ptl);
+		}
+		if (walk->stop)
+			break;
+		cond_resched();
+	}
+	i_mmap_unlock_read(mapping);
+	return walk->stop ? -ENOSPC : 0;
+}
+
+/*
  * Walk [@addr, @end) of walk->vma, under mmap_lock held for read.
  *
  * Return: 0 when done, -EAGAIN when the caller should drop mmap_lock and
@@ -267,14 +336,15 @@ static int memlab_walk_vma_range(struct memlab_walk *walk, unsigned long addr,
 	/*
 	 * As walk_page_test(): VM_PFNMAP memory has no struct pages, so it
 	 * is a hole to pagemap and nothing to smaps. Hugetlb is not part of
-	 * Rss (smaps shows it apart) and is not walked yet.
+	 * Rss (smaps shows it apart): walked only for who asks for it.
 	 */
 	if (vma->vm_flags & VM_PFNMAP) {
 		memlab_walk_hole(walk, addr, end);
 		return 0;
 	}
 	if (is_vm_hugetlb_page(vma))
-		return 0;
+		return walk->ops->entry->hugetlb_entry && vma->vm_file ?
+		       memlab_walk_hugetlb_range(walk, addr, end) : 0;
 
 	pgdp = pgd_offset(walk->mm, addr);
 	do {

@@ -206,6 +206,23 @@ static void setup_private_file(void *arg)
 		(void)p[i];
 }
 
+/* A shared mapping of a file in the page cache (the VM's 9p root). */
+static void setup_shared_file(void *arg)
+{
+	const char *path = arg;
+	volatile char *p;
+	off_t len, i;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return;
+	len = lseek(fd, 0, SEEK_END);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	for (i = 0; p != MAP_FAILED && i < len; i += 4096)
+		(void)p[i];
+}
+
 static void setup_shared_anon(void *arg)
 {
 	char *p = mmap(NULL, 16 * MiB, PROT_READ | PROT_WRITE,
@@ -314,6 +331,7 @@ WORKLOAD_TEST(untouched_malloc_matches_smaps_rollup, setup_untouched, NULL)
 WORKLOAD_TEST(touched_anon_matches_smaps_rollup, setup_touched, NULL)
 WORKLOAD_TEST(zero_page_reads_match_smaps_rollup, setup_read_only_touch, NULL)
 WORKLOAD_TEST(private_file_matches_smaps_rollup, setup_private_file, "/proc/self/exe")
+WORKLOAD_TEST(shared_file_matches_smaps_rollup, setup_shared_file, "/proc/self/exe")
 WORKLOAD_TEST(shared_anon_matches_smaps_rollup, setup_shared_anon, NULL)
 WORKLOAD_TEST(all_swapped_out_matches_smaps_rollup, setup_pageout, &all_of_it)
 WORKLOAD_TEST(half_swapped_out_matches_smaps_rollup, setup_pageout, &half_of_it)

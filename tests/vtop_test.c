@@ -788,4 +788,58 @@ BAD_INPUT_TEST(size_below_the_first_version_is_einval, EINVAL,
 BAD_INPUT_TEST(no_such_pid_is_esrch, ESRCH, b.v.pid = 0x3ffffff)
 BAD_INPUT_TEST(kernel_thread_is_einval, EINVAL, b.v.pid = 2)
 
+/* /proc/memlab/vtop takes an address of the user address space, nothing else. */
+TEST(vtop_file_rejects_what_is_not_an_address)
+{
+	static const char * const bad[] = {
+		"abc\n", "0x12zz\n", "\n", "-1\n", "0xffff888000000000\n",
+		"99999999999999999999999\n",
+	};
+	unsigned int i;
+	int fd = open(MEMLAB_PROC_DIR "/vtop", O_WRONLY);
+
+	if (fd < 0)
+		SKIP(return, "memlab has no /proc/memlab/vtop");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, write(fd, bad[i], strlen(bad[i]))) TH_LOG("wrote '%s'", bad[i]);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("'%s': %s", bad[i], strerror(errno));
+	}
+	EXPECT_EQ(9, write(fd, "0x400000\n", 9));
+	close(fd);
+}
+
+/* The text view shows what the ioctl says, for the reader itself. */
+TEST(vtop_file_matches_the_ioctl)
+{
+	struct memlab_vtop v = { .size = sizeof(v) };
+	static char page[4096] __attribute__((aligned(4096)));
+	char text[2048], buf[64], *p;
+	ssize_t n;
+	int fd = open(MEMLAB_DEVICE, O_RDWR), pfd;
+
+	if (fd < 0)
+		SKIP(return, "memlab is not loaded");
+	page[0] = 1;
+	pfd = open(MEMLAB_PROC_DIR "/vtop", O_RDWR);
+	ASSERT_LE(0, pfd);
+	snprintf(buf, sizeof(buf), "%p\n", (void *)page);
+	ASSERT_EQ((ssize_t)strlen(buf), write(pfd, buf, strlen(buf)));
+	close(pfd);
+	pfd = open(MEMLAB_PROC_DIR "/vtop", O_RDONLY);
+	ASSERT_LE(0, pfd);
+	n = read(pfd, text, sizeof(text) - 1);
+	close(pfd);
+	ASSERT_LT(0, n);
+	text[n] = '\0';
+
+	v.addr = (unsigned long)page;
+	ASSERT_EQ(0, ioctl(fd, MEMLAB_IOC_VTOP, &v));
+	p = strstr(text, "Result:");
+	ASSERT_NE(NULL, p);
+	snprintf(buf, sizeof(buf), "present pfn 0x%llx, 4 kB page", (unsigned long long)v.pfn);
+	EXPECT_NE(NULL, strstr(p, buf)) TH_LOG("text: %s, ioctl pfn 0x%llx", p, (unsigned long long)v.pfn);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
