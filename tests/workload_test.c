@@ -1125,7 +1125,9 @@ static int kpagecount_uss(pid_t pid, uint64_t zpfn, struct kpc_count *c)
 		next = next ? next + 1 : line + strlen(line);
 		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %255s", &start, &end, name) < 2)
 			break;
-		if (!strcmp(name, "[vvar]") || !strncmp(name, "/anon_hugepage", 14))
+		/* [vsyscall] (some kernels have it) is not a mapping of the mm. */
+		if (!strcmp(name, "[vvar]") || !strcmp(name, "[vsyscall]") ||
+		    !strncmp(name, "/anon_hugepage", 14))
 			continue;
 		n = (end - start) / PAGE;
 		entries = realloc(entries, n * 8);

@@ -67,19 +67,26 @@ static const char *env_dir(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
-void check_golden(const char *name, const char *got)
+void save_output(const char *name, const char *got)
 {
-	const char *dir = env_dir("MEMLAB_CLI_EXPECTED", "tests/host/cli/expected");
 	const char *out = env_dir("MEMLAB_CLI_OUT", NULL);
-	const char *update = getenv("MEMLAB_CLI_UPDATE");
 	char path[4096];
-	char *want;
-	size_t line = 1, i;
 
 	if (out) {
 		snprintf(path, sizeof(path), "%s/%s", out, name);
 		write_file(path, got);
 	}
+}
+
+void check_golden(const char *name, const char *got)
+{
+	const char *dir = env_dir("MEMLAB_CLI_EXPECTED", "tests/host/cli/expected");
+	const char *update = getenv("MEMLAB_CLI_UPDATE");
+	char path[4096];
+	char *want;
+	size_t line = 1, i;
+
+	save_output(name, got);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (update && !strcmp(update, "1")) {
 		write_file(path, got);

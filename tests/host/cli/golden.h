@@ -29,6 +29,9 @@ FILE *capture_open(struct capture *c);
 /* Its text, NUL-terminated; free() it. */
 char *capture_close(struct capture *c);
 
+/* Write @got to $MEMLAB_CLI_OUT/@name, if set, for the runner to check. */
+void save_output(const char *name, const char *got);
+
 /* Fail the running test unless @got equals expected/@name. */
 void check_golden(const char *name, const char *got);
 

@@ -242,7 +242,7 @@ static void test_table(void **state)
 	/* Widths by characters (é is one); no blanks at the ends of lines. */
 	assert_string_equal("Name     Size  Note\n"
 			    "text     4 kB  first\n"
-			    "h\xc3\xa9\x61p  132 kB\n"
+			    "h\xc3\xa9\x61p   132 kB\n"
 			    "=====  ======\n"
 			    "total  136 kB\n", capture_close(&c));
 	free(c.buf);
