@@ -26,6 +26,13 @@
 
 #include "kselftest_harness.h"
 
+/*
+ * The suite runs in an emulated VM (TCG), sometimes on a KASAN + lockdep
+ * kernel: many times slower than hardware. 30 s is not enough there.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+
 #define PS		4096UL		/* x86_64 only (SPEC section 1) */
 #define MiB		(1UL << 20)
 #define GiB		(1UL << 30)

@@ -23,6 +23,13 @@
 
 #include "kselftest_harness.h"
 
+/*
+ * The suite runs in an emulated VM (TCG), sometimes on a KASAN + lockdep
+ * kernel: many times slower than hardware. 30 s is not enough there.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+
 #define MiB (1UL << 20)
 
 /* The smaps_rollup fields memlab must equal, in kB. */

@@ -17,6 +17,13 @@
 
 #include "kselftest_harness.h"
 
+/*
+ * The suite runs in an emulated VM (TCG), sometimes on a KASAN + lockdep
+ * kernel: many times slower than hardware. 30 s is not enough there.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+
 static int open_memlab(struct __test_metadata *_metadata)
 {
 	int fd = open(MEMLAB_DEVICE, O_RDWR | O_CLOEXEC);

@@ -38,6 +38,13 @@
 
 #include "kselftest_harness.h"
 
+/*
+ * The suite runs in an emulated VM (TCG), sometimes on a KASAN + lockdep
+ * kernel: many times slower than hardware. 30 s is not enough there.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
