@@ -25,7 +25,7 @@
  * comes down to this: special PTEs (PFN maps, the zero page, devmap) and
  * PFNs without a struct page have no page to account.
  */
-static struct page *memlab_normal_page(pte_t pte)
+struct page *memlab_normal_page(pte_t pte)
 {
 	unsigned long pfn = pte_pfn(pte);
 

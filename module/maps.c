@@ -23,14 +23,6 @@ struct memlab_maps_state {
 	unsigned long next;	/* where the next walk starts; 0 at the end */
 };
 
-static u32 memlab_vma_prot_bits(unsigned long flags)
-{
-	return (flags & VM_READ ? MEMLAB_VMA_READ : 0) |
-	       (flags & VM_WRITE ? MEMLAB_VMA_WRITE : 0) |
-	       (flags & VM_EXEC ? MEMLAB_VMA_EXEC : 0) |
-	       (flags & VM_MAYSHARE ? MEMLAB_VMA_SHARED : 0);
-}
-
 /* One finished mapping, under mmap_lock: a record of it. */
 static void memlab_maps_record(struct memlab_report *report,
 			       const struct memlab_vma_report *vr)
@@ -42,7 +34,7 @@ static void memlab_maps_record(struct memlab_report *report,
 	memset(rec, 0, sizeof(*rec));
 	rec->start = vr->start;
 	rec->end = vr->end;
-	rec->prot = memlab_vma_prot_bits(vr->flags);
+	rec->prot = memlab_vma_prot(vr->flags);
 	rec->segment = vr->segment;
 	if (vr->file) {
 		const struct inode *inode = memlab_file_user_inode(vr->file);

@@ -161,6 +161,7 @@ struct memlab_account {
 };
 
 extern const struct memlab_walk_entry_ops memlab_account_entry_ops;
+struct page *memlab_normal_page(pte_t pte);
 void memlab_account_vma_begin(struct memlab_account *acct,
 			      struct vm_area_struct *vma);
 void memlab_mem_stats_add(struct memlab_mem_stats *sum,
@@ -181,6 +182,7 @@ extern const char * const memlab_segment_names[MEMLAB_SEG_NR];
 void memlab_segments_snapshot(struct memlab_segments *seg, struct mm_struct *mm);
 enum memlab_segment memlab_segment_of(const struct memlab_segments *seg,
 				      struct vm_area_struct *vma);
+u32 memlab_vma_prot(unsigned long vm_flags);
 
 /* report.c */
 

@@ -159,10 +159,7 @@ static void memlab_scan_pte(struct memlab_walk *walk, pte_t pte,
 			cat |= MEMLAB_PAGE_PROTNONE;
 		if (is_zero_pfn(pfn))
 			cat |= MEMLAB_PAGE_ZERO;
-		/* vm_normal_page(), as in account.c */
-		if (!pte_special(pte) && !is_zero_pfn(pfn) &&
-		    !pte_devmap(pte) && pfn_valid(pfn))
-			page = pfn_to_page(pfn);
+		page = memlab_normal_page(pte);
 		cat |= memlab_scan_page_categories(st, page, true, false);
 	} else {
 		swp_entry_t entry = pte_to_swp_entry(pte);

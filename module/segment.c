@@ -171,3 +171,12 @@ enum memlab_segment memlab_segment_of(const struct memlab_segments *seg,
 		return MEMLAB_SEG_BSS;
 	return MEMLAB_SEG_ANON;
 }
+
+/* MEMLAB_VMA_* bits: a VMA's permissions as /proc/PID/maps shows them. */
+u32 memlab_vma_prot(unsigned long vm_flags)
+{
+	return (vm_flags & VM_READ ? MEMLAB_VMA_READ : 0) |
+	       (vm_flags & VM_WRITE ? MEMLAB_VMA_WRITE : 0) |
+	       (vm_flags & VM_EXEC ? MEMLAB_VMA_EXEC : 0) |
+	       (vm_flags & VM_MAYSHARE ? MEMLAB_VMA_SHARED : 0);
+}

@@ -215,14 +215,6 @@ static void memlab_vtop_walk(struct mm_struct *mm, struct memlab_vtop *arg)
 	memlab_vtop_pmd(mm, pudp, arg);
 }
 
-static u32 memlab_vma_prot(unsigned long flags)
-{
-	return (flags & VM_READ ? MEMLAB_VMA_READ : 0) |
-	       (flags & VM_WRITE ? MEMLAB_VMA_WRITE : 0) |
-	       (flags & VM_EXEC ? MEMLAB_VMA_EXEC : 0) |
-	       (flags & VM_MAYSHARE ? MEMLAB_VMA_SHARED : 0);
-}
-
 /*
  * As /proc/PID/pagemap: where pages are in physical memory (and swap) is
  * for CAP_SYS_ADMIN only.
