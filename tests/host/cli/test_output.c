@@ -90,6 +90,7 @@ static void test_summary_no_sharing(void **state)
 	s.flags = MEMLAB_SUMMARY_NO_SHARING;
 	s.pss = s.uss = 0;
 	GOLDEN_TEXT("summary-no-sharing.txt", print_summary(f, &t, &s, false));
+	GOLDEN_JSON("summary-no-sharing.json", json_summary(&j, &t, &s));
 }
 
 static void test_summary_json(void **state)
@@ -227,6 +228,20 @@ static void test_vtop_cow(void **state)
 	GOLDEN_TEXT("vtop-cow.txt", print_vtop(f, &fx_target, &fx_vtop_cow, &root5));
 }
 
+static void test_vtop_swap_unprivileged(void **state)
+{
+	struct vtop_info info = { .pgtable_levels = 5, .privileged = false };
+	struct memlab_vtop v = fx_vtop_swap;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < MEMLAB_VTOP_LEVELS; i++)
+		v.levels[i].value = 0;
+	v.swap_type = v.swap_offset = 0;
+	GOLDEN_TEXT("vtop-swap-user.txt", print_vtop(f, &fx_target, &v, &info));
+	GOLDEN_JSON("vtop-swap-user.json", json_vtop(&j, &fx_target, &v, &info));
+}
+
 /* As the module answers a caller without CAP_SYS_ADMIN. */
 static void test_vtop_unprivileged(void **state)
 {
@@ -299,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_vtop_swap),
 		cmocka_unit_test(test_vtop_cow),
 		cmocka_unit_test(test_vtop_unprivileged),
+		cmocka_unit_test(test_vtop_swap_unprivileged),
 		cmocka_unit_test(test_vtop_4level),
 		cmocka_unit_test(test_vtop_none),
 		cmocka_unit_test(test_version),
