@@ -107,7 +107,8 @@ dkms-check:
 	tests/dkms-check $(KVERS)
 
 demo: all
-	tools/vm/memlab-vm --kernel $(firstword $(KVERS)) -- tools/demo
+	@mkdir -p $(O)/demo
+	tools/vm/memlab-vm --kernel $(firstword $(KVERS)) --out $(O)/demo -- tools/demo
 
 vm: all
 	tools/vm/memlab-vm --kernel $(lastword $(KVERS))
