@@ -102,7 +102,8 @@ struct memlab_walk_ops {
  * @vma: the VMA being walked, valid inside the callbacks only
  * @resume: where to resume after dropping mmap_lock
  * @stop: set by a callback to end the walk at once
- * @whole_vmas: start each VMA at its start, even before the walk's start
+ * @whole_vmas: start the first VMA at its start, even before the walk's start
+ * @aborted: the walk was killed; mmap_lock is not held in vma_end
  * @entries: page-table entries read, all levels
  * @tables: page-table pages reached (PMD and PTE tables)
  * @lock_drops: times mmap_lock was let go for a waiting writer
@@ -119,6 +120,7 @@ struct memlab_walk {
 	unsigned long resume;
 	bool stop;
 	bool whole_vmas;
+	bool aborted;
 	u64 entries;
 	u64 tables;
 	u64 lock_drops;

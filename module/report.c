@@ -40,6 +40,9 @@ static void memlab_report_vma_end(struct memlab_walk *walk)
 	struct memlab_vma_report *vr = &report->cur;
 	struct memlab_segment_usage *use = &report->segments[vr->segment];
 
+	if (walk->aborted)
+		goto out_put_file;
+
 	vr->stats = report->acct.vma_stats;
 	memlab_mem_stats_add(&report->total, &vr->stats);
 	use->rss += vr->stats.rss;
@@ -48,6 +51,7 @@ static void memlab_report_vma_end(struct memlab_walk *walk)
 
 	if (report->vma_done)
 		report->vma_done(report, vr);
+out_put_file:
 	if (vr->file)
 		fput(vr->file);
 	vr->file = NULL;

@@ -74,7 +74,7 @@ static void memlab_scan_output(struct memlab_walk *walk, unsigned long addr,
 	unsigned long nr_pages = (end - addr) >> PAGE_SHIFT;
 	bool last_pages = false;
 
-	if (!memlab_scan_matches(arg, categories))
+	if (walk->stop || !memlab_scan_matches(arg, categories))
 		return;
 	categories &= arg->return_mask;
 

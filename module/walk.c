@@ -418,7 +418,9 @@ static bool memlab_vma_id_same(const struct memlab_vma_id *id,
  *
  * A callback that has seen enough sets walk->stop (and says in its own
  * state where it stopped): the walk then ends at once, and vma_end is
- * still called for the VMA it was in.
+ * still called for the VMA it was in. When a fatal signal ends the walk
+ * while mmap_lock is not held, vma_end is called with walk->aborted set,
+ * to release what vma_begin took, without the lock.
  *
  * Return: 0, or -EINTR on a fatal signal.
  */
@@ -434,6 +436,7 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 
 	memset(walk->last_table, 0, sizeof(walk->last_table));
 	walk->stop = false;
+	walk->aborted = false;
 	ret = memlab_walk_lock(walk);
 	if (ret)
 		return ret;
@@ -446,7 +449,11 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 		}
 		if (!vma || vma->vm_start >= end)
 			break;
-		if (!in_vma && walk->whole_vmas)
+		/*
+		 * Only the first VMA: after a lock drop, the part before
+		 * @addr was seen already, whatever the VMA looks like now.
+		 */
+		if (!in_vma && walk->whole_vmas && addr == start)
 			addr = vma->vm_start;
 		addr = max(addr, vma->vm_start);
 		walk->vma = vma;
@@ -474,6 +481,8 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 		cond_resched();
 		ret = memlab_walk_lock(walk);
 		if (ret) {
+			/* Killed: vma_end only lets go of what it holds. */
+			walk->aborted = true;
 			if (in_vma)
 				walk->ops->vma_end(walk);
 			goto out;
