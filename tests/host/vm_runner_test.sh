@@ -33,7 +33,7 @@ expect() {
 
 	out=$("$vm" "$@" 2>&1)
 	status=$?
-	if [ "$status" = "$want" ] && echo "$out" | grep -Eq -- "$pattern"; then
+	if [ "$status" = "$want" ] && grep -Eq -- "$pattern" <<<"$out"; then
 		ok "$what (exit $status)"
 	else
 		not_ok "$what: exit $status, expected $want and output matching '$pattern'"
