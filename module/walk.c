@@ -470,7 +470,14 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 			addr = vma->vm_end;
 			if (walk->stop)
 				break;
-			continue;
+			/*
+			 * Between two VMAs too, as smaps_rollup does: a
+			 * process of small mappings would otherwise never
+			 * see the lock let go, however long the walk.
+			 */
+			if (addr >= end || !memlab_walk_should_drop_lock(walk))
+				continue;
+			walk->resume = addr;
 		}
 
 		/* A writer waits: let it in, then find where we were. */
