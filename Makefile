@@ -10,6 +10,9 @@
 #   make modules         only the module (KVER=... or KDIR=... for one kernel)
 #   make lint            checkpatch --strict and sparse on the module, zero findings
 #   make dkms-check      dkms add/build/install for each kernel, in a scratch tree
+#   make bench           memlab vs smaps_rollup, pagemap, PAGEMAP_SCAN and memory
+#                        bandwidth, in the VM (KVER=... for one kernel): bench/results/
+#   make bench-scaling   the walk's scaling sweep: Documentation/performance-scaling.svg
 #   make deps            install what is missing from Debian's packages
 #   make vm              an interactive shell in a VM with memlab loaded
 #   make clean
@@ -42,7 +45,8 @@ kdir = $(if $(KDIR),$(KDIR),/lib/modules/$(1)/build)
 MODULE_SRCS := Kbuild $(wildcard module/*.c module/*.h) include/uapi/linux/memlab.h
 MODULES := $(foreach k,$(KVERS),$(O)/$(k)/memlab.ko)
 
-.PHONY: all modules tools tests deps lint check dkms-check demo vm clean ksft
+.PHONY: all modules tools tests deps lint check dkms-check demo vm clean ksft \
+	bench bench-scaling
 
 all: modules tools tests
 
@@ -105,6 +109,14 @@ check: all lint
 
 dkms-check:
 	tests/dkms-check $(KVERS)
+
+bench: modules
+	$(MAKE) -C tools bench
+	tools/bench/run $(KVERS)
+
+bench-scaling: modules
+	$(MAKE) -C tools bench
+	tools/bench/run --sweep $(KVERS)
 
 demo: all
 	@mkdir -p $(O)/demo
