@@ -29,7 +29,12 @@ static void memlab_maps_record(struct memlab_report *report,
 {
 	struct memlab_maps_state *st = report->private;
 	const struct memlab_mem_stats *s = &vr->stats;
-	struct memlab_vma *rec = &st->buf[st->nr++];
+	struct memlab_vma *rec;
+
+	/* The walk stops once the buffer is full; never write past it. */
+	if (WARN_ON_ONCE(st->nr >= st->cap))
+		return;
+	rec = &st->buf[st->nr++];
 
 	memset(rec, 0, sizeof(*rec));
 	rec->start = vr->start;

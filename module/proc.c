@@ -93,7 +93,7 @@ static ssize_t memlab_target_write(struct file *file, const char __user *ubuf,
 {
 	struct task_struct *task;
 	struct pid *pid = NULL;
-	char buf[24];
+	char buf[24], *text;
 	int nr, ret;
 
 	if (count >= sizeof(buf))
@@ -101,10 +101,10 @@ static ssize_t memlab_target_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	strim(buf);
+	text = strim(buf);
 
-	if (strcmp(buf, "self")) {
-		ret = kstrtoint(buf, 10, &nr);
+	if (strcmp(text, "self")) {
+		ret = kstrtoint(text, 10, &nr);
 		if (ret)
 			return -EINVAL;
 		if (nr) {

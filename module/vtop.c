@@ -296,6 +296,10 @@ long memlab_vtop(struct memlab_vtop *arg)
 		return -EINVAL;
 	if (arg->addr >= TASK_SIZE_MAX)
 		return -EINVAL;
+	/* Every output field: what the walk does not reach reads 0. */
+	*arg = (struct memlab_vtop) {
+		.size = arg->size, .pid = arg->pid, .addr = arg->addr,
+	};
 	mm = memlab_get_mm((pid_t)arg->pid);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);

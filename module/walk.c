@@ -446,6 +446,8 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 		if (in_vma && !memlab_vma_id_same(&id, vma)) {
 			walk->ops->vma_end(walk);
 			in_vma = false;
+			if (walk->stop)
+				break;
 		}
 		if (!vma || vma->vm_start >= end)
 			break;
