@@ -47,15 +47,53 @@ static void memlab_walk_reach_table(struct memlab_walk *walk, int level,
 	walk->tables++;
 }
 
+/**
+ * memlab_pte_offset_map_lock() - map and lock the PTE table a pmd names
+ * @mm: its mm
+ * @pmdp: the pmd
+ * @addr: an address it maps
+ * @pmdvalp: out: the pmd as read, to tell why there is no table
+ * @ptlp: out: the table's lock, held on success
+ *
+ * As 6.12's __pte_offset_map_lock() does: pte_offset_map_lock() is an
+ * out-of-line call there that a module cannot make. Since 6.5 khugepaged
+ * may free a PTE table without mmap_lock, after an RCU grace period; so
+ * read the pmd once, map the table it names, take that table's lock and
+ * check that the pmd still names it. The same sequence is correct on 6.1.
+ * The caller holds mmap_lock (or the VMA's lock) and rcu_read_lock(), and
+ * keeps the latter until it lets go of *@ptlp.
+ *
+ * Return: the entry for @addr, or NULL when the pmd names no PTE table:
+ * it is empty or bad (nothing mapped), or a huge leaf or migration entry.
+ */
+pte_t *memlab_pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmdp,
+				  unsigned long addr, pmd_t *pmdvalp,
+				  spinlock_t **ptlp)
+{
+	spinlock_t *ptl;
+	pmd_t pmdval;
+	pte_t *ptep;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "memlab: PTE table without RCU");
+again:
+	pmdval = memlab_pmdp_get_lockless(pmdp);
+	*pmdvalp = pmdval;
+	if (pmd_none(pmdval) || !pmd_present(pmdval) || pmd_trans_huge(pmdval) ||
+	    pmd_devmap(pmdval) || pmd_bad(pmdval))
+		return NULL;
+	ptep = pte_offset_kernel(&pmdval, addr);
+	ptl = pte_lockptr(mm, &pmdval);
+	spin_lock(ptl);
+	if (unlikely(!pmd_same(pmdval, memlab_pmdp_get_lockless(pmdp)))) {
+		spin_unlock(ptl);
+		goto again;
+	}
+	*ptlp = ptl;
+	return ptep;
+}
+
 /*
  * The PTEs of one table, read under its lock.
- *
- * The table is mapped and locked as 6.12's __pte_offset_map_lock() does:
- * pte_offset_map_lock() is an out-of-line call there that a module cannot
- * make. Since 6.5 khugepaged may free a PTE table without mmap_lock, after
- * an RCU grace period; so read the pmd once under rcu_read_lock(), map the
- * table it names, take that table's lock and check that the pmd still
- * names it. The same sequence is correct on 6.1.
  *
  * Return: 0, or -EAGAIN when the pmd no longer points to a PTE table
  * (a THP was collapsed there), so that the caller looks at it again.
@@ -69,29 +107,16 @@ static int memlab_walk_pte_range(struct memlab_walk *walk, pmd_t *pmdp,
 	pmd_t pmdval;
 
 	rcu_read_lock();
-again:
-	pmdval = memlab_pmdp_get_lockless(pmdp);
-	if (pmd_none(pmdval)) {
+	start_pte = memlab_pte_offset_map_lock(walk->mm, pmdp, addr, &pmdval, &ptl);
+	if (!start_pte) {
 		rcu_read_unlock();
+		/* Before pmd_bad(), which is true of huge leaves too. */
+		if (!pmd_none(pmdval) && (!pmd_present(pmdval) ||
+					  pmd_trans_huge(pmdval) ||
+					  pmd_devmap(pmdval)))
+			return -EAGAIN;
 		memlab_walk_hole(walk, addr, end);
 		return 0;
-	}
-	/* Before pmd_bad(), which is true of huge leaves too. */
-	if (!pmd_present(pmdval) || pmd_trans_huge(pmdval) || pmd_devmap(pmdval)) {
-		rcu_read_unlock();
-		return -EAGAIN;
-	}
-	if (pmd_bad(pmdval)) {
-		rcu_read_unlock();
-		memlab_walk_hole(walk, addr, end);
-		return 0;
-	}
-	start_pte = pte_offset_kernel(&pmdval, addr);
-	ptl = pte_lockptr(walk->mm, &pmdval);
-	spin_lock(ptl);
-	if (unlikely(!pmd_same(pmdval, memlab_pmdp_get_lockless(pmdp)))) {
-		spin_unlock(ptl);
-		goto again;
 	}
 
 	memlab_walk_reach_table(walk, MEMLAB_LEVEL_PTE, pmd_pfn(pmdval));
