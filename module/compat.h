@@ -194,4 +194,34 @@ static inline bool memlab_skip_protnone_pmd(pmd_t pmd)
 
 #endif
 
+/*
+ * pte_modify(), which a module cannot use: its _PAGE_CHG_MASK names
+ * cc_mask (the confidential-computing bit), which is not exported. The
+ * same transformation, stated the other way round: the protection bits
+ * come from @newprot and every other bit of @pte is kept, cc bit
+ * included; the pfn is inverted or not as the result is present or not
+ * (the L1TF guard), and 6.12's saved-dirty bit follows the write bit.
+ */
+#define MEMLAB_PTE_PROT_BITS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER |	\
+				 _PAGE_GLOBAL | _PAGE_NX | _PAGE_PKEY_MASK)
+
+static inline pte_t memlab_pte_modify(pte_t pte, pgprot_t newprot)
+{
+	pteval_t oldval = pte_val(pte);
+	pteval_t prot = pgprot_val(newprot);
+	pteval_t val;
+
+	if (prot & _PAGE_PRESENT)
+		prot &= __supported_pte_mask;
+	val = (oldval & ~MEMLAB_PTE_PROT_BITS) | (prot & MEMLAB_PTE_PROT_BITS);
+	val = flip_protnone_guard(oldval, val, PTE_PFN_MASK);
+#ifdef MEMLAB_KERNEL_6_12
+	if (oldval & _PAGE_RW)
+		return pte_mksaveddirty(__pte(val));
+	return pte_clear_saveddirty(__pte(val));
+#else
+	return __pte(val);
+#endif
+}
+
 #endif /* _MEMLAB_COMPAT_H */

@@ -28,6 +28,9 @@ union memlab_ioctl_arg {
 	struct memlab_maps maps;
 	struct memlab_scan scan;
 	struct memlab_vtop vtop;
+	struct memlab_inject inject;
+	struct memlab_restore restore;
+	struct memlab_list_faults list_faults;
 };
 
 struct memlab_ioctl {
@@ -91,6 +94,21 @@ static long memlab_ioctl_vtop(union memlab_ioctl_arg *arg)
 	return memlab_vtop(&arg->vtop);
 }
 
+static long memlab_ioctl_inject(union memlab_ioctl_arg *arg)
+{
+	return memlab_inject(&arg->inject);
+}
+
+static long memlab_ioctl_restore(union memlab_ioctl_arg *arg)
+{
+	return memlab_restore(&arg->restore);
+}
+
+static long memlab_ioctl_list_faults(union memlab_ioctl_arg *arg)
+{
+	return memlab_list_faults(&arg->list_faults);
+}
+
 #define MEMLAB_IOCTL(_cmd, _field, _min_size, _handler)			\
 	{								\
 		.cmd = MEMLAB_IOC_##_cmd,				\
@@ -108,6 +126,12 @@ static const struct memlab_ioctl memlab_ioctls[] = {
 	MEMLAB_IOCTL(MAPS, maps, MEMLAB_MAPS_SIZE_VER0, memlab_ioctl_maps),
 	MEMLAB_IOCTL(SCAN, scan, MEMLAB_SCAN_SIZE_VER0, memlab_ioctl_scan),
 	MEMLAB_IOCTL(VTOP, vtop, MEMLAB_VTOP_SIZE_VER0, memlab_ioctl_vtop),
+	MEMLAB_IOCTL(INJECT, inject, MEMLAB_INJECT_SIZE_VER0,
+		     memlab_ioctl_inject),
+	MEMLAB_IOCTL(RESTORE, restore, MEMLAB_RESTORE_SIZE_VER0,
+		     memlab_ioctl_restore),
+	MEMLAB_IOCTL(LIST_FAULTS, list_faults, MEMLAB_LIST_FAULTS_SIZE_VER0,
+		     memlab_ioctl_list_faults),
 };
 
 /*

@@ -51,6 +51,8 @@ void memlab_fill_version(struct memlab_version *ver)
 	ver->abi_version = MEMLAB_ABI_VERSION;
 	ver->module_version = MEMLAB_VERSION_CODE;
 	ver->features = MEMLAB_FEATURES;
+	if (!memlab_intercept_ready())
+		ver->features &= ~MEMLAB_FEAT_INJECT;
 	ver->page_size = PAGE_SIZE;
 	ver->pgtable_levels = pgtable_l5_enabled() ? 5 : 4;
 }
@@ -63,15 +65,21 @@ static int __init memlab_init(void)
 	if (ret)
 		return ret;
 
-	ret = memlab_dev_init();
+	ret = memlab_fault_init();
 	if (ret)
 		goto out_proc_exit;
+
+	ret = memlab_dev_init();
+	if (ret)
+		goto out_fault_exit;
 
 	pr_info("version %s (ABI %d) loaded, %d-level paging\n",
 		MEMLAB_VERSION_STRING, MEMLAB_ABI_VERSION,
 		pgtable_l5_enabled() ? 5 : 4);
 	return 0;
 
+out_fault_exit:
+	memlab_fault_exit();
 out_proc_exit:
 	memlab_proc_exit();
 	return ret;
@@ -81,6 +89,8 @@ static void __exit memlab_exit(void)
 {
 	memlab_dev_exit();
 	memlab_proc_exit();
+	/* Last: nothing armed may outlive the module. */
+	memlab_fault_exit();
 	pr_info("unloaded\n");
 }
 

@@ -11,6 +11,9 @@
  *   maps.c	MEMLAB_IOC_MAPS: per-VMA records
  *   scan.c	MEMLAB_IOC_SCAN: page categories as run-length regions
  *   vtop.c	MEMLAB_IOC_VTOP: the walk of one address, level by level
+ *   fault.c	armed faults: inject, restore, list, and their lifetime
+ *   arm.c	the PTE bits that make an armed page fault
+ *   intercept.c	telling an armed fault from others, and SIGSEGV
  *   proc.c	the /proc/memlab text files
  *   dev.c	the /dev/memlab misc device and its ioctl dispatch
  *   compat.h	what differs between the 6.1 and 6.12 kernels
@@ -18,7 +21,9 @@
 #ifndef _MEMLAB_H
 #define _MEMLAB_H
 
+#include <linux/mmu_notifier.h>
 #include <linux/pgtable.h>
+#include <linux/ratelimit.h>
 #include <linux/types.h>
 #include <uapi/linux/memlab.h>
 
@@ -34,7 +39,7 @@
 /* Everything this build of the module can do (MEMLAB_FEAT_*). */
 #define MEMLAB_FEATURES		(MEMLAB_FEAT_VERSION | MEMLAB_FEAT_SUMMARY | \
 				 MEMLAB_FEAT_MAPS | MEMLAB_FEAT_SCAN |	\
-				 MEMLAB_FEAT_VTOP)
+				 MEMLAB_FEAT_VTOP | MEMLAB_FEAT_INJECT)
 
 struct address_space;
 struct file;
@@ -132,6 +137,9 @@ struct memlab_walk {
 
 int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 		   unsigned long end);
+pte_t *memlab_pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmdp,
+				  unsigned long addr, pmd_t *pmdvalp,
+				  spinlock_t **ptlp);
 
 /* account.c */
 
@@ -227,6 +235,114 @@ long memlab_vtop(struct memlab_vtop *arg);
 long memlab_vtop_mm(struct mm_struct *mm, struct memlab_vtop *arg);
 void memlab_report_to_summary(const struct memlab_report *report,
 			      struct memlab_summary *sum);
+
+/* fault.c */
+
+/* Internal states, after those of enum memlab_fault_state. */
+#define MEMLAB_FAULT_GONE	4	/* being restored or dropped */
+
+enum memlab_gone {
+	MEMLAB_GONE_RESTORED,
+	MEMLAB_GONE_UNMAPPED,
+	MEMLAB_GONE_EXITED,
+};
+
+/* Bits of memlab_armed_mm.flags */
+#define MEMLAB_AMM_SERVICE	0	/* its PTEs need arming again */
+#define MEMLAB_AMM_EXITED	1	/* its process exited */
+
+/**
+ * struct memlab_armed_mm - an mm with faults, watched by an mmu notifier
+ * @mn: the notifier; @mn.mm is the mm, held (mmgrab) by it
+ * @node: in memlab_armed_mms
+ * @faults: its faults (struct memlab_fault.mm_node)
+ * @flags: MEMLAB_AMM_* bits
+ * @rcu: freed after the interceptors' RCU readers
+ */
+struct memlab_armed_mm {
+	struct mmu_notifier mn;
+	struct list_head node;
+	struct list_head faults;
+	unsigned long flags;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct memlab_fault - one armed fault
+ * @mm_node: in its memlab_armed_mm's @faults; RCU readers
+ * @node: in the list of all faults, in id order
+ * @amm: its mm
+ * @id: its id, never reused while the module is loaded
+ * @pid: the process it was armed on
+ * @start: first address
+ * @end: end address (exclusive)
+ * @deny: MEMLAB_DENY_* asked for
+ * @enforced: MEMLAB_DENY_* that fault
+ * @flags: MEMLAB_INJECT_*
+ * @cow: part of the range is a private (COW) mapping, copied by fork()
+ * @disarmed: its PTEs were put back (SPENT or LOST)
+ * @gone: why it ended, once its state is MEMLAB_FAULT_GONE
+ * @state: enum memlab_fault_state, or MEMLAB_FAULT_GONE
+ * @hits: denied accesses caught
+ * @log_limit: its hits' kernel-log lines, at most 10 in 5 seconds
+ * @rcu: freed after the interceptors' RCU readers
+ *
+ * The lists are changed under memlab_fault_mutex; @state and @hits are
+ * atomic because the interceptors and the notifier change them too.
+ */
+struct memlab_fault {
+	struct list_head mm_node;
+	struct list_head node;
+	struct memlab_armed_mm *amm;
+	u64 id;
+	struct pid *pid;
+	unsigned long start;
+	unsigned long end;
+	u32 deny;
+	u32 enforced;
+	u64 flags;
+	bool cow;
+	bool disarmed;
+	enum memlab_gone gone;
+	atomic_t state;
+	atomic64_t hits;
+	struct ratelimit_state log_limit;
+	struct rcu_head rcu;
+};
+
+extern struct list_head memlab_armed_mms;
+struct memlab_armed_mm *memlab_find_armed_mm(struct mm_struct *mm);
+unsigned long memlab_fault_armed_extent(struct mm_struct *mm,
+					unsigned long addr, unsigned long end,
+					bool *armed);
+void memlab_request_service(struct memlab_armed_mm *amm);
+void memlab_fault_count_hit(struct memlab_fault *f);
+const char *memlab_deny_string(u32 deny, char *buf);
+long memlab_inject(struct memlab_inject *arg);
+long memlab_restore(struct memlab_restore *arg);
+long memlab_list_faults(struct memlab_list_faults *arg);
+void memlab_faults_show(struct seq_file *m);
+int memlab_fault_init(void);
+void memlab_fault_exit(void);
+
+/* arm.c */
+enum memlab_arm_op {
+	MEMLAB_ARM,
+	MEMLAB_DISARM,
+};
+
+long memlab_arm_range(struct mm_struct *mm, unsigned long start,
+		      unsigned long end, enum memlab_arm_op op, u32 enforced);
+int memlab_check_armable(struct mm_struct *mm, unsigned long start,
+			 unsigned long end);
+void memlab_flush_tlbs(void);
+
+/* intercept.c */
+int memlab_intercept_init(void);
+void memlab_intercept_exit(void);
+bool memlab_intercept_ready(void);
+void memlab_fault_hit(u64 id, pid_t tgid, unsigned long addr, u32 access,
+		      bool signalled, struct ratelimit_state *rs);
 
 /* proc.c */
 int memlab_proc_init(void);

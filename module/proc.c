@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -35,6 +36,7 @@ static const char * const memlab_feature_names[] = {
 	[ilog2(MEMLAB_FEAT_MAPS)] = "maps",
 	[ilog2(MEMLAB_FEAT_SCAN)] = "scan",
 	[ilog2(MEMLAB_FEAT_VTOP)] = "vtop",
+	[ilog2(MEMLAB_FEAT_INJECT)] = "inject",
 };
 
 static int memlab_version_show(struct seq_file *m, void *v)
@@ -373,6 +375,121 @@ static const struct proc_ops memlab_vtop_ops = {
 	.proc_release	= single_release,
 };
 
+/* /proc/memlab/faults: the armed faults, and commands to change them. */
+
+static int memlab_faults_show_file(struct seq_file *m, void *v)
+{
+	memlab_faults_show(m);
+	return 0;
+}
+
+static int memlab_deny_parse(const char *s, u32 *deny)
+{
+	*deny = 0;
+	for (; *s; s++) {
+		switch (*s) {
+		case 'r':
+			*deny |= MEMLAB_DENY_READ;
+			break;
+		case 'w':
+			*deny |= MEMLAB_DENY_WRITE;
+			break;
+		case 'x':
+			*deny |= MEMLAB_DENY_EXEC;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return *deny ? 0 : -EINVAL;
+}
+
+/* "inject PID ADDR LEN DENY [oneshot]" */
+static long memlab_faults_inject(char **args, int nargs)
+{
+	struct memlab_inject inj = { .size = sizeof(inj) };
+	u64 start, len;
+	int pid;
+
+	if (nargs < 5 || nargs > 6)
+		return -EINVAL;
+	if (kstrtoint(args[1], 0, &pid) || pid < 0 ||
+	    kstrtou64(args[2], 0, &start) || kstrtou64(args[3], 0, &len) ||
+	    memlab_deny_parse(args[4], &inj.deny))
+		return -EINVAL;
+	if (nargs == 6) {
+		if (strcmp(args[5], "oneshot"))
+			return -EINVAL;
+		inj.flags = MEMLAB_INJECT_ONESHOT;
+	}
+	inj.pid = pid;
+	inj.start = start;
+	inj.len = len;
+	return memlab_inject(&inj);
+}
+
+/* "restore ID" or "restore all" */
+static long memlab_faults_restore(char **args, int nargs)
+{
+	struct memlab_restore res = { .size = sizeof(res) };
+
+	if (nargs != 2)
+		return -EINVAL;
+	if (!strcmp(args[1], "all"))
+		res.flags = MEMLAB_RESTORE_ALL;
+	else if (kstrtou64(args[1], 0, &res.id))
+		return -EINVAL;
+	return memlab_restore(&res);
+}
+
+#define MEMLAB_FAULTS_MAX_ARGS	7
+
+static ssize_t memlab_faults_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	char *args[MEMLAB_FAULTS_MAX_ARGS];
+	char *buf, *p, *tok;
+	int nargs = 0;
+	long ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (count > 256)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	p = strim(buf);
+	while ((tok = strsep(&p, " \t")) && nargs < MEMLAB_FAULTS_MAX_ARGS)
+		if (*tok)
+			args[nargs++] = tok;
+	ret = -EINVAL;
+	if (tok)
+		goto out_free;	/* too many words */
+	if (nargs && !strcmp(args[0], "inject"))
+		ret = memlab_faults_inject(args, nargs);
+	else if (nargs && !strcmp(args[0], "restore"))
+		ret = memlab_faults_restore(args, nargs);
+out_free:
+	kfree(buf);
+	return ret < 0 ? ret : count;
+}
+
+static int memlab_faults_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return single_open(file, memlab_faults_show_file, NULL);
+}
+
+static const struct proc_ops memlab_faults_ops = {
+	.proc_open	= memlab_faults_open,
+	.proc_read	= seq_read,
+	.proc_write	= memlab_faults_write,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= single_release,
+};
+
 struct memlab_proc_file {
 	const char *name;
 	umode_t mode;
@@ -386,6 +503,7 @@ static const struct memlab_proc_file memlab_proc_files[] = {
 	{ "summary",	0444,	memlab_summary_show },
 	{ "maps",	0444,	memlab_maps_show },
 	{ "vtop",	0666,	NULL,	&memlab_vtop_ops },
+	{ "faults",	0600,	NULL,	&memlab_faults_ops },
 };
 
 int memlab_proc_init(void)

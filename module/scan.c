@@ -65,8 +65,8 @@ static void memlab_scan_stop(struct memlab_walk *walk,
 }
 
 /* Report [@addr, @end), pages that all have @categories. */
-static void memlab_scan_output(struct memlab_walk *walk, unsigned long addr,
-			       unsigned long end, u64 categories)
+static void memlab_scan_output_run(struct memlab_walk *walk, unsigned long addr,
+				   unsigned long end, u64 categories)
 {
 	struct memlab_scan_state *st = walk->private;
 	const struct memlab_scan *arg = st->arg;
@@ -103,6 +103,20 @@ static void memlab_scan_output(struct memlab_walk *walk, unsigned long addr,
 	st->pages += nr_pages;
 	if (last_pages)
 		memlab_scan_stop(walk, st, end, true);
+}
+
+/* As memlab_scan_output_run(), adding MEMLAB_PAGE_ARMED where it holds. */
+static void memlab_scan_output(struct memlab_walk *walk, unsigned long addr,
+			       unsigned long end, u64 categories)
+{
+	unsigned long next;
+	bool armed;
+
+	for (; addr < end && !walk->stop; addr = next) {
+		next = memlab_fault_armed_extent(walk->mm, addr, end, &armed);
+		memlab_scan_output_run(walk, addr, next, armed ?
+				       categories | MEMLAB_PAGE_ARMED : categories);
+	}
 }
 
 /* What pagemap reports for a page behind a PTE, PMD or swap entry. */

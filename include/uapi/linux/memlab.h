@@ -36,6 +36,7 @@
 #define MEMLAB_FEAT_MAPS	(1ULL << 2)	/* MEMLAB_IOC_MAPS */
 #define MEMLAB_FEAT_SCAN	(1ULL << 3)	/* MEMLAB_IOC_SCAN */
 #define MEMLAB_FEAT_VTOP	(1ULL << 4)	/* MEMLAB_IOC_VTOP */
+#define MEMLAB_FEAT_INJECT	(1ULL << 5)	/* INJECT, RESTORE, LIST_FAULTS */
 
 /*
  * Segment classes of a VMA, from the mm's own markers; the rules are in
@@ -414,6 +415,148 @@ struct memlab_version {
 
 #define MEMLAB_VERSION_SIZE_VER0	40	/* sizeof first published struct */
 
+/* What an armed fault denies: MEMLAB_DENY_* bits. */
+#define MEMLAB_DENY_READ	(1U << 0)
+#define MEMLAB_DENY_WRITE	(1U << 1)
+#define MEMLAB_DENY_EXEC	(1U << 2)
+#define MEMLAB_DENY_ALL		(MEMLAB_DENY_READ | MEMLAB_DENY_WRITE | \
+				 MEMLAB_DENY_EXEC)
+
+/* How long it stays armed. */
+#define MEMLAB_INJECT_ONESHOT	(1ULL << 0)	/* restore after the first hit */
+#define MEMLAB_INJECT_FLAGS	MEMLAB_INJECT_ONESHOT
+
+/**
+ * struct memlab_inject - argument of MEMLAB_IOC_INJECT
+ *
+ * Arms a protection fault on [@start, @start + @len) of a process: from
+ * the return of the call, an access of a denied kind by any of its threads
+ * to a byte of the range raises SIGSEGV with si_code SEGV_ACCERR and
+ * si_addr the faulting address, as if it had called mprotect() on it. The
+ * contents of the memory are never changed. Needs CAP_SYS_ADMIN.
+ * Documentation/inject.rst says how, and what it cannot promise.
+ *
+ * @size:	in: sizeof(struct memlab_inject)
+ * @flags:	in: MEMLAB_INJECT_* bits
+ * @pid:	in: the process (any of its threads); 0 is the caller
+ * @deny:	in: MEMLAB_DENY_* bits, at least one. x86 page tables cannot
+ *		let a page be written or executed without letting it be read,
+ *		so denying read denies every access.
+ * @start:	in: first address, page aligned
+ * @len:	in: length in bytes, page aligned, not 0
+ * @id:		out: the fault's id, for MEMLAB_IOC_RESTORE
+ * @enforced:	out: the MEMLAB_DENY_* bits that fault: @deny, widened
+ *		to all three when it holds MEMLAB_DENY_READ
+ * @reserved:	must be 0
+ */
+struct memlab_inject {
+	__u64 size;
+	__u64 flags;
+	__u32 pid;
+	__u32 deny;
+	__u64 start;
+	__u64 len;
+	__u64 id;
+	__u32 enforced;
+	__u32 reserved;
+};
+
+#define MEMLAB_INJECT_SIZE_VER0		56
+
+#define MEMLAB_RESTORE_ALL	(1ULL << 0)	/* every fault, @id ignored */
+#define MEMLAB_RESTORE_FLAGS	MEMLAB_RESTORE_ALL
+
+/**
+ * struct memlab_restore - argument of MEMLAB_IOC_RESTORE
+ *
+ * Disarms a fault (or all of them) and forgets it. Every access the pages
+ * allowed before the inject succeeds again, and none that they did not.
+ * Needs CAP_SYS_ADMIN.
+ *
+ * @size:	in: sizeof(struct memlab_restore)
+ * @flags:	in: MEMLAB_RESTORE_* bits
+ * @id:		in: the fault, as MEMLAB_IOC_INJECT returned it
+ * @restored:	out: how many faults were restored
+ */
+struct memlab_restore {
+	__u64 size;
+	__u64 flags;
+	__u64 id;
+	__u64 restored;
+};
+
+#define MEMLAB_RESTORE_SIZE_VER0	32
+
+/* The state of an armed fault. */
+enum memlab_fault_state {
+	MEMLAB_FAULT_ARMED = 1,		/* denied accesses fault */
+	MEMLAB_FAULT_SPENT = 2,		/* one-shot, hit once, restored itself */
+	MEMLAB_FAULT_LOST = 3,		/* the kernel remapped the range in a
+					 * way it cannot be armed again (a THP
+					 * collapse): no longer faults */
+};
+
+/**
+ * struct memlab_fault_info - one fault, as MEMLAB_IOC_LIST_FAULTS reports it
+ * @id:		its id
+ * @start:	first address
+ * @end:	end address (exclusive)
+ * @pid:	the process, in the caller's pid namespace (0 if not in it)
+ * @deny:	MEMLAB_DENY_* bits asked for
+ * @enforced:	MEMLAB_DENY_* bits that fault (see struct memlab_inject)
+ * @state:	enum memlab_fault_state
+ * @flags:	MEMLAB_INJECT_* bits it was armed with
+ * @reserved:	0
+ * @hits:	denied accesses so far: signals delivered, and accesses
+ *		from the kernel side (system calls) that failed with EFAULT
+ */
+struct memlab_fault_info {
+	__u64 id;
+	__u64 start;
+	__u64 end;
+	__u32 pid;
+	__u32 deny;
+	__u32 enforced;
+	__u32 state;
+	__u64 flags;
+	__u64 reserved;
+	__u64 hits;
+};
+
+#define MEMLAB_FAULT_INFO_SIZE_VER0	64
+
+/**
+ * struct memlab_list_faults - argument of MEMLAB_IOC_LIST_FAULTS
+ *
+ * Fills @vec with the faults whose id is at least @start_id, in id order.
+ * To read them all, call again with @start_id = @next_id until @next_id
+ * is 0. Needs CAP_SYS_ADMIN.
+ *
+ * @size:	in: sizeof(struct memlab_list_faults)
+ * @flags:	in: must be 0
+ * @start_id:	in: first id of interest (0 for all)
+ * @vec:	in: user pointer to an array of @vec_len records
+ * @vec_len:	in: its length, at least 1
+ * @info_size:	in: sizeof(struct memlab_fault_info) the caller knows (at
+ *		least MEMLAB_FAULT_INFO_SIZE_VER0); the record stride
+ * @reserved:	must be 0
+ * @count:	out: records written
+ * @next_id:	out: where to resume, or 0 when the last fault was written
+ */
+struct memlab_list_faults {
+	__u64 size;
+	__u64 flags;
+	__u64 start_id;
+	__u64 vec;
+	__u64 vec_len;
+	__u32 info_size;
+	__u32 reserved;
+	__u64 count;
+	__u64 next_id;
+};
+
+#define MEMLAB_LIST_FAULTS_SIZE_VER0	64
+
 #define MEMLAB_IOC_MAGIC	0xB9
 
 #define MEMLAB_IOC_VERSION	_IOWR(MEMLAB_IOC_MAGIC, 0x00, struct memlab_version)
@@ -421,5 +564,8 @@ struct memlab_version {
 #define MEMLAB_IOC_MAPS		_IOWR(MEMLAB_IOC_MAGIC, 0x02, struct memlab_maps)
 #define MEMLAB_IOC_SCAN		_IOWR(MEMLAB_IOC_MAGIC, 0x03, struct memlab_scan)
 #define MEMLAB_IOC_VTOP		_IOWR(MEMLAB_IOC_MAGIC, 0x04, struct memlab_vtop)
+#define MEMLAB_IOC_INJECT	_IOWR(MEMLAB_IOC_MAGIC, 0x05, struct memlab_inject)
+#define MEMLAB_IOC_RESTORE	_IOWR(MEMLAB_IOC_MAGIC, 0x06, struct memlab_restore)
+#define MEMLAB_IOC_LIST_FAULTS	_IOWR(MEMLAB_IOC_MAGIC, 0x07, struct memlab_list_faults)
 
 #endif /* _UAPI_LINUX_MEMLAB_H */
