@@ -130,7 +130,8 @@ static long memlab_arm_vma_range(struct vm_area_struct *vma,
 		if (!pmdp)
 			continue;
 		rcu_read_lock();
-		ptep = memlab_pte_offset_map_lock(mm, pmdp, addr, &pmdval, &ptl);
+again:
+		ptep = memlab_pte_table(mm, pmdp, addr, &pmdval, &ptl);
 		if (!ptep) {
 			rcu_read_unlock();
 			if (pmd_none(pmdval) || (pmd_present(pmdval) &&
@@ -141,6 +142,11 @@ static long memlab_arm_vma_range(struct vm_area_struct *vma,
 			if (op == MEMLAB_ARM)
 				return -EBUSY;
 			continue;
+		}
+		spin_lock(ptl);
+		if (unlikely(!memlab_pte_table_same(pmdp, pmdval))) {
+			spin_unlock(ptl);
+			goto again;
 		}
 		for (; addr < next; addr += PAGE_SIZE, ptep++)
 			changed += memlab_arm_pte(vma, addr, ptep, op, enforced);

@@ -170,11 +170,10 @@ static int memlab_handle_mm_fault_pre(struct kprobe *kp, struct pt_regs *regs)
 
 	if (user)
 		memlab_send_sigsegv(addr);
-	regs->ax = VM_FAULT_SIGSEGV;
+	/* It returns VM_FAULT_SIGSEGV to handle_mm_fault()'s caller. */
 	instruction_pointer_set(regs, (unsigned long)memlab_fault_denied);
 	return 1;
 }
-NOKPROBE_SYMBOL(memlab_handle_mm_fault_pre);
 
 static struct kprobe memlab_fault_kprobe = {
 	.symbol_name	= "handle_mm_fault",

@@ -137,9 +137,9 @@ struct memlab_walk {
 
 int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 		   unsigned long end);
-pte_t *memlab_pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmdp,
-				  unsigned long addr, pmd_t *pmdvalp,
-				  spinlock_t **ptlp);
+pte_t *memlab_pte_table(struct mm_struct *mm, pmd_t *pmdp, unsigned long addr,
+			pmd_t *pmdvalp, spinlock_t **ptlp);
+bool memlab_pte_table_same(pmd_t *pmdp, pmd_t pmdval);
 
 /* account.c */
 
@@ -235,6 +235,8 @@ long memlab_vtop(struct memlab_vtop *arg);
 long memlab_vtop_mm(struct mm_struct *mm, struct memlab_vtop *arg);
 void memlab_report_to_summary(const struct memlab_report *report,
 			      struct memlab_summary *sum);
+
+#ifdef CONFIG_MMU_NOTIFIER
 
 /* fault.c */
 
@@ -343,6 +345,57 @@ void memlab_intercept_exit(void);
 bool memlab_intercept_ready(void);
 void memlab_fault_hit(u64 id, pid_t tgid, unsigned long addr, u32 access,
 		      bool signalled, struct ratelimit_state *rs);
+
+#else /* !CONFIG_MMU_NOTIFIER */
+
+/*
+ * Injection needs an mmu notifier on each armed mm to notice unmap, fork
+ * and exit: without CONFIG_MMU_NOTIFIER it is left out, and INJECT,
+ * RESTORE and LIST_FAULTS say EOPNOTSUPP.
+ */
+static inline unsigned long memlab_fault_armed_extent(struct mm_struct *mm,
+						      unsigned long addr,
+						      unsigned long end,
+						      bool *armed)
+{
+	*armed = false;
+	return end;
+}
+
+static inline long memlab_inject(struct memlab_inject *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long memlab_restore(struct memlab_restore *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long memlab_list_faults(struct memlab_list_faults *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void memlab_faults_show(struct seq_file *m)
+{
+}
+
+static inline int memlab_fault_init(void)
+{
+	return 0;
+}
+
+static inline void memlab_fault_exit(void)
+{
+}
+
+static inline bool memlab_intercept_ready(void)
+{
+	return false;
+}
+
+#endif /* CONFIG_MMU_NOTIFIER */
 
 /* proc.c */
 int memlab_proc_init(void);

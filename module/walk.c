@@ -48,48 +48,42 @@ static void memlab_walk_reach_table(struct memlab_walk *walk, int level,
 }
 
 /**
- * memlab_pte_offset_map_lock() - map and lock the PTE table a pmd names
+ * memlab_pte_table() - the PTE table a pmd names, to map and lock
  * @mm: its mm
  * @pmdp: the pmd
  * @addr: an address it maps
- * @pmdvalp: out: the pmd as read, to tell why there is no table
- * @ptlp: out: the table's lock, held on success
+ * @pmdvalp: out: the pmd as read; the caller checks it again under the lock
+ * @ptlp: out: the table's lock
  *
- * As 6.12's __pte_offset_map_lock() does: pte_offset_map_lock() is an
- * out-of-line call there that a module cannot make. Since 6.5 khugepaged
+ * The first half of 6.12's __pte_offset_map_lock(), which a module cannot
+ * call (pte_offset_map_lock() is out of line there). Since 6.5 khugepaged
  * may free a PTE table without mmap_lock, after an RCU grace period; so
- * read the pmd once, map the table it names, take that table's lock and
- * check that the pmd still names it. The same sequence is correct on 6.1.
- * The caller holds mmap_lock (or the VMA's lock) and rcu_read_lock(), and
- * keeps the latter until it lets go of *@ptlp.
+ * the caller, under rcu_read_lock() and mmap_lock (or the VMA's lock),
+ * reads the pmd once here, takes *@ptlp, and checks with
+ * memlab_pte_table_same() that the pmd still names the table, starting
+ * again if not. The same sequence is correct on 6.1.
  *
  * Return: the entry for @addr, or NULL when the pmd names no PTE table:
  * it is empty or bad (nothing mapped), or a huge leaf or migration entry.
  */
-pte_t *memlab_pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmdp,
-				  unsigned long addr, pmd_t *pmdvalp,
-				  spinlock_t **ptlp)
+pte_t *memlab_pte_table(struct mm_struct *mm, pmd_t *pmdp, unsigned long addr,
+			pmd_t *pmdvalp, spinlock_t **ptlp)
 {
-	spinlock_t *ptl;
-	pmd_t pmdval;
-	pte_t *ptep;
+	pmd_t pmdval = memlab_pmdp_get_lockless(pmdp);
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "memlab: PTE table without RCU");
-again:
-	pmdval = memlab_pmdp_get_lockless(pmdp);
 	*pmdvalp = pmdval;
 	if (pmd_none(pmdval) || !pmd_present(pmdval) || pmd_trans_huge(pmdval) ||
 	    pmd_devmap(pmdval) || pmd_bad(pmdval))
 		return NULL;
-	ptep = pte_offset_kernel(&pmdval, addr);
-	ptl = pte_lockptr(mm, &pmdval);
-	spin_lock(ptl);
-	if (unlikely(!pmd_same(pmdval, memlab_pmdp_get_lockless(pmdp)))) {
-		spin_unlock(ptl);
-		goto again;
-	}
-	*ptlp = ptl;
-	return ptep;
+	*ptlp = pte_lockptr(mm, &pmdval);
+	return pte_offset_kernel(&pmdval, addr);
+}
+
+/* Under the table's lock: does the pmd still name the table? */
+bool memlab_pte_table_same(pmd_t *pmdp, pmd_t pmdval)
+{
+	return pmd_same(pmdval, memlab_pmdp_get_lockless(pmdp));
 }
 
 /*
@@ -107,7 +101,8 @@ static int memlab_walk_pte_range(struct memlab_walk *walk, pmd_t *pmdp,
 	pmd_t pmdval;
 
 	rcu_read_lock();
-	start_pte = memlab_pte_offset_map_lock(walk->mm, pmdp, addr, &pmdval, &ptl);
+again:
+	start_pte = memlab_pte_table(walk->mm, pmdp, addr, &pmdval, &ptl);
 	if (!start_pte) {
 		rcu_read_unlock();
 		/* Before pmd_bad(), which is true of huge leaves too. */
@@ -117,6 +112,11 @@ static int memlab_walk_pte_range(struct memlab_walk *walk, pmd_t *pmdp,
 			return -EAGAIN;
 		memlab_walk_hole(walk, addr, end);
 		return 0;
+	}
+	spin_lock(ptl);
+	if (unlikely(!memlab_pte_table_same(pmdp, pmdval))) {
+		spin_unlock(ptl);
+		goto again;
 	}
 
 	memlab_walk_reach_table(walk, MEMLAB_LEVEL_PTE, pmd_pfn(pmdval));

@@ -491,9 +491,10 @@ struct memlab_restore {
 enum memlab_fault_state {
 	MEMLAB_FAULT_ARMED = 1,		/* denied accesses fault */
 	MEMLAB_FAULT_SPENT = 2,		/* one-shot, hit once, restored itself */
-	MEMLAB_FAULT_LOST = 3,		/* the kernel remapped the range in a
-					 * way it cannot be armed again (a THP
-					 * collapse): no longer faults */
+	/* The kernel remapped the range so that it cannot be armed again
+	 * (a THP collapse): it no longer faults.
+	 */
+	MEMLAB_FAULT_LOST = 3,
 };
 
 /**
