@@ -324,6 +324,40 @@ static void memlab_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
  * with mmap_lock held by the caller, and may sleep when the range says
  * so; the OOM reaper's may not, and its process is dying anyway.
  */
+/* Exec-denied parts of a range, gathered under RCU to be changed without. */
+struct memlab_nx_batch {
+	unsigned int nr;
+	u64 last_id;
+	struct {
+		unsigned long start, end;
+	} range[8];
+};
+
+static bool memlab_nx_batch_gather(struct memlab_armed_mm *amm,
+				   const struct mmu_notifier_range *range,
+				   bool fork, struct memlab_nx_batch *batch)
+{
+	struct memlab_fault *f;
+
+	batch->nr = 0;
+	rcu_read_lock();
+	list_for_each_entry_rcu(f, &amm->faults, mm_node) {
+		/* In id order: a later batch starts after the last one. */
+		if (f->id <= batch->last_id ||
+		    !(f->enforced & MEMLAB_DENY_EXEC) || (fork && !f->cow) ||
+		    !memlab_overlaps(f, range->start, range->end) ||
+		    atomic_read(&f->state) != MEMLAB_FAULT_ARMED)
+			continue;
+		batch->range[batch->nr].start = max(f->start, range->start);
+		batch->range[batch->nr].end = min(f->end, range->end);
+		batch->last_id = f->id;
+		if (++batch->nr == ARRAY_SIZE(batch->range))
+			break;
+	}
+	rcu_read_unlock();
+	return batch->nr == ARRAY_SIZE(batch->range);
+}
+
 static int memlab_mn_invalidate_range_start(struct mmu_notifier *mn,
 					    const struct mmu_notifier_range *range)
 {
@@ -331,29 +365,35 @@ static int memlab_mn_invalidate_range_start(struct mmu_notifier *mn,
 	bool unmap = range->event == MMU_NOTIFY_UNMAP;
 	bool fork = range->event == MMU_NOTIFY_PROTECTION_PAGE &&
 		    current->mm == range->mm;
-	bool strip_nx = mmu_notifier_range_blockable(range) &&
-			rwsem_is_locked(&range->mm->mmap_lock);
+	struct memlab_nx_batch batch = {};
 	struct memlab_fault *f;
+	bool more;
+	unsigned int i;
 
 	if (!unmap && !fork)
 		return 0;
+	/* Page tables are changed outside RCU: arming may sleep. */
+	if (mmu_notifier_range_blockable(range) &&
+	    rwsem_is_locked(&range->mm->mmap_lock)) {
+		do {
+			more = memlab_nx_batch_gather(amm, range, fork, &batch);
+			for (i = 0; i < batch.nr; i++)
+				memlab_arm_range(range->mm, batch.range[i].start,
+						 batch.range[i].end, MEMLAB_DISARM,
+						 MEMLAB_DENY_EXEC);
+		} while (more);
+	}
+	if (!unmap)
+		return 0;
+
 	rcu_read_lock();
 	list_for_each_entry_rcu(f, &amm->faults, mm_node) {
 		if (!memlab_overlaps(f, range->start, range->end) ||
 		    atomic_read(&f->state) != MEMLAB_FAULT_ARMED)
 			continue;
-		if (fork && !f->cow)
-			continue;
-		if (strip_nx && (f->enforced & MEMLAB_DENY_EXEC))
-			memlab_arm_range(range->mm,
-					 max(f->start, range->start),
-					 min(f->end, range->end),
-					 MEMLAB_DISARM, MEMLAB_DENY_EXEC);
-		if (unmap) {
-			f->gone = MEMLAB_GONE_UNMAPPED;
-			atomic_set(&f->state, MEMLAB_FAULT_GONE);
-			set_bit(MEMLAB_AMM_SERVICE, &amm->flags);
-		}
+		f->gone = MEMLAB_GONE_UNMAPPED;
+		atomic_set(&f->state, MEMLAB_FAULT_GONE);
+		set_bit(MEMLAB_AMM_SERVICE, &amm->flags);
 	}
 	rcu_read_unlock();
 	if (test_bit(MEMLAB_AMM_SERVICE, &amm->flags))
@@ -516,6 +556,7 @@ static int memlab_inject_locked(struct mm_struct *mm, struct memlab_fault *f)
 	 * already refused, where the other order would let the kernel
 	 * resolve it and undo the arming.
 	 */
+	f->id = memlab_next_id++;
 	list_add_tail_rcu(&f->mm_node, &amm->faults);
 	ret = memlab_arm_range(mm, f->start, f->end, MEMLAB_ARM, f->enforced);
 	if (ret < 0) {
@@ -534,7 +575,6 @@ static int memlab_inject_locked(struct mm_struct *mm, struct memlab_fault *f)
 	mmap_write_unlock(mm);
 	memlab_flush_tlbs();
 
-	f->id = memlab_next_id++;
 	list_add_tail(&f->node, &memlab_faults);
 	memlab_nr_faults++;
 	return 0;

@@ -33,6 +33,7 @@
 #include <linux/ptrace.h>
 #include <linux/rculist.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
 #include <linux/tracepoint.h>
 #include <asm/insn.h>
 #include <asm/ptrace.h>
