@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -31,13 +34,6 @@
 
 #define CAP_SYS_PTRACE	19
 #define CAP_SYS_ADMIN	21
-
-/* MEMLAB_FEAT_INJECT: not in the ABI yet; a module without it cannot inject. */
-#ifdef MEMLAB_FEAT_INJECT
-#define FEAT_INJECT	MEMLAB_FEAT_INJECT
-#else
-#define FEAT_INJECT	0
-#endif
 
 struct command;
 
@@ -743,28 +739,84 @@ static int cmd_map(int argc, char **argv)
 
 /* --- inject, restore, faults ---------------------------------------------- */
 
-/* Fault injection: not in this module's ABI yet; say so, exit 1. */
-static void __attribute__((noreturn)) no_injection(void)
+/* The errnos of SPEC section 6, as one line each. */
+static void __attribute__((noreturn))
+inject_failed(const struct memlab_dev *d, const char *ioc, int err, int pid,
+	      u64 addr, u64 len)
 {
-	struct memlab_dev d;
-	char ver[64], feats[128] = "";
-	size_t used = 0;
-	unsigned int bit;
+	switch (err) {
+	case EPERM:
+		die(EXIT_FAILED, err, "permission denied: arming and restoring faults "
+		    "needs CAP_SYS_ADMIN; run memlab as root");
+	case EINVAL:
+		if (pid == 1)
+			die(EXIT_FAILED, err, "memlab will not arm faults in init (pid 1)");
+		break;
+	case ENOMEM:
+		die(EXIT_FAILED, err, "0x%llx-0x%llx is not wholly mapped in process %d "
+		    "(memlab maps %d lists what is)", addr, addr + len, pid, pid);
+	case EOPNOTSUPP:
+		die(EXIT_FAILED, err, "0x%llx-0x%llx cannot be armed: hugetlb, device "
+		    "(VM_IO/VM_PFNMAP) or transparent-huge-page memory, or a module "
+		    "without injection (see the kernel log)", addr, addr + len);
+	case EBUSY:
+		die(EXIT_FAILED, err, "0x%llx-0x%llx overlaps a fault armed already "
+		    "(memlab faults lists them)", addr, addr + len);
+	case ENOSPC:
+		die(EXIT_FAILED, err, "too many faults armed (the module's max_faults "
+		    "parameter); restore some first");
+	case ENOENT:
+		die(EXIT_FAILED, err, "no fault with that id (memlab faults lists them)");
+	}
+	ioctl_failed(d, ioc, err, pid, NULL);
+}
 
-	open_device(&d);
-	module_version(&d, ver, sizeof(ver));
-	for (bit = 0; bit < 64; bit++)
-		if (d.ver.features & (1ULL << bit))
-			used += snprintf(used < sizeof(feats) ? feats + used : NULL,
-					 used < sizeof(feats) ? sizeof(feats) - used : 0,
-					 "%s%s", used ? " " : "",
-					 feature_name(bit) ? feature_name(bit) : "?");
-	if (FEAT_INJECT && (d.ver.features & FEAT_INJECT))
-		die(EXIT_FAILED, EOPNOTSUPP, "the loaded memlab module (%s) can inject "
-		    "faults, but this memlab %s cannot yet: update it", ver,
-		    MEMLAB_TOOL_VERSION);
-	die(EXIT_FAILED, EOPNOTSUPP, "the loaded memlab module (%s) does not support "
-	    "fault injection (its features: %s)", ver, feats);
+static u32 parse_deny(const char *deny)
+{
+	u32 bits = 0;
+
+	if (!deny)
+		usage_error("say which accesses fault: --deny r, w, x or a mix (rw, rwx)");
+	if (!*deny || strspn(deny, "rwx") != strlen(deny))
+		usage_error("--deny takes letters of rwx, not '%s'", deny);
+	bits |= strchr(deny, 'r') ? MEMLAB_DENY_READ : 0;
+	bits |= strchr(deny, 'w') ? MEMLAB_DENY_WRITE : 0;
+	bits |= strchr(deny, 'x') ? MEMLAB_DENY_EXEC : 0;
+	return bits;
+}
+
+/*
+ * A module cannot split a transparent huge page: when one maps part of the
+ * range, split it as the kernel splits it for MADV_COLD on part of it
+ * (process_madvise(2), CAP_SYS_NICE), then try once more.
+ */
+static bool split_huge_pages(struct memlab_dev *d, int pid, u64 addr, u64 len)
+{
+	struct scan_data sd = { .start = addr, .end = addr + len,
+				.category_mask = MEMLAB_PAGE_HUGE,
+				.return_mask = MEMLAB_PAGE_HUGE };
+	bool split = false;
+	size_t i;
+	int pidfd;
+
+	if (dev_scan(d, pid, &sd) || !sd.n)
+		return false;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return false;
+	for (i = 0; i < sd.n; i++) {
+		/* One page, never the whole PMD: that is what makes it split. */
+		struct iovec iov = {
+			.iov_base = (void *)(uintptr_t)sd.regions[i].start,
+			.iov_len = 4096,
+		};
+
+		if (syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_COLD, 0) == 4096)
+			split = true;
+	}
+	close(pidfd);
+	free(sd.regions);
+	return split;
 }
 
 static int cmd_inject(int argc, char **argv)
@@ -774,24 +826,44 @@ static int cmd_inject(int argc, char **argv)
 		{ "oneshot", no_argument, NULL, OPT_ONESHOT },
 		OPT_COMMON, { 0 }
 	};
+	struct memlab_fault_info info = {};
 	const char *deny = NULL;
-	u64 addr, len;
-	int c;
+	struct memlab_dev d;
+	bool oneshot = false;
+	u64 addr, len, id;
+	u32 deny_bits, enforced;
+	int c, err, pid;
 
 	while ((c = next_option(argc, argv, opts)) != -1)
 		if (c == OPT_DENY)
 			deny = optarg;
+		else if (c == OPT_ONESHOT)
+			oneshot = true;
 	want_operands(argc, argv, 3, "PID, ADDR and LEN");
-	get_pid(argv[optind]);
+	pid = get_pid(argv[optind]);
 	addr = get_address("address", argv[optind + 1]);
 	len = get_number("length", argv[optind + 2]);
-	if (!deny)
-		usage_error("say which accesses fault: --deny r, w, x or a mix (rw, rwx)");
-	if (!*deny || strspn(deny, "rwx") != strlen(deny))
-		usage_error("--deny takes letters of rwx, not '%s'", deny);
+	deny_bits = parse_deny(deny);
 	if (addr & 4095 || len & 4095 || !len)
 		usage_error("ADDR and LEN must be whole pages (multiples of 4096, LEN > 0)");
-	no_injection();
+
+	open_device(&d);
+	need_feature(&d, MEMLAB_FEAT_INJECT, "inject faults");
+	err = dev_inject(&d, pid, addr, len, deny_bits, oneshot, &id, &enforced);
+	if (err == -EOPNOTSUPP && split_huge_pages(&d, pid, addr, len))
+		err = dev_inject(&d, pid, addr, len, deny_bits, oneshot, &id, &enforced);
+	if (err)
+		inject_failed(&d, "INJECT", -err, pid, addr, len);
+	dev_fault(&d, id, &info);
+	if (opt.json) {
+		struct json j = json_out();
+
+		json_faults(&j, &info, 1);
+	} else {
+		print_inject(stdout, &info);
+	}
+	dev_close(&d);
+	return 0;
 }
 
 static int cmd_restore(int argc, char **argv)
@@ -800,8 +872,10 @@ static int cmd_restore(int argc, char **argv)
 		{ "all", no_argument, NULL, OPT_ALL },
 		OPT_COMMON, { 0 }
 	};
+	struct memlab_dev d;
 	bool all = false;
-	int c;
+	u64 id = 0, restored;
+	int c, err;
 
 	while ((c = next_option(argc, argv, opts)) != -1)
 		if (c == OPT_ALL)
@@ -811,18 +885,53 @@ static int cmd_restore(int argc, char **argv)
 	else
 		want_operands(argc, argv, 1, "fault ID (or --all)");
 	if (!all)
-		get_number("fault ID", argv[optind]);
-	no_injection();
+		id = get_number("fault ID", argv[optind]);
+
+	open_device(&d);
+	need_feature(&d, MEMLAB_FEAT_INJECT, "restore faults");
+	err = dev_restore(&d, id, all, &restored);
+	if (err)
+		inject_failed(&d, "RESTORE", -err, 0, 0, 0);
+	if (opt.json) {
+		struct json j = json_out();
+
+		json_begin_object(&j, NULL);
+		json_u64(&j, "restored", restored);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		printf("restored %llu fault%s\n", restored, restored == 1 ? "" : "s");
+	}
+	dev_close(&d);
+	return 0;
 }
 
 static int cmd_faults(int argc, char **argv)
 {
 	static const struct option opts[] = { OPT_COMMON, { 0 } };
+	struct memlab_fault_info *faults;
+	struct memlab_dev d;
+	size_t n;
+	int err;
 
 	while (next_option(argc, argv, opts) != -1)
 		;
 	want_operands(argc, argv, 0, "");
-	no_injection();
+	open_device(&d);
+	need_feature(&d, MEMLAB_FEAT_INJECT, "list faults");
+	err = dev_list_faults(&d, &faults, &n);
+	if (err)
+		inject_failed(&d, "LIST_FAULTS", -err, 0, 0, 0);
+	if (opt.json) {
+		struct json j = json_out();
+
+		json_faults(&j, faults, n);
+	} else {
+		print_faults(stdout, faults, n);
+	}
+	free(faults);
+	dev_close(&d);
+	return 0;
 }
 
 /* --- version, help -------------------------------------------------------- */
@@ -947,7 +1056,7 @@ static const struct command commands[] = {
 	{
 		"faults", cmd_faults, "",
 		"The armed faults and how often each was hit.",
-		"\nNeeds a module with fault injection.\n",
+		"\nNeeds CAP_SYS_ADMIN.\n",
 	},
 	{
 		"version", cmd_version, "",

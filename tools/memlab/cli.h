@@ -30,6 +30,13 @@ int dev_summary(struct memlab_dev *d, int pid, u64 flags, struct memlab_summary 
 int dev_maps(struct memlab_dev *d, int pid, struct memlab_vma **vmas, size_t *n);
 int dev_scan(struct memlab_dev *d, int pid, struct scan_data *sd);
 int dev_vtop(struct memlab_dev *d, int pid, u64 addr, struct memlab_vtop *v);
+int dev_inject(struct memlab_dev *d, int pid, u64 addr, u64 len, u32 deny,
+	       bool oneshot, u64 *id, u32 *enforced);
+int dev_restore(struct memlab_dev *d, u64 id, bool all, u64 *restored);
+/* Every fault, in *@faults (malloc'ed). */
+int dev_list_faults(struct memlab_dev *d, struct memlab_fault_info **faults, size_t *n);
+/* Fault @id, or a zeroed *@info when there is none. */
+int dev_fault(struct memlab_dev *d, u64 id, struct memlab_fault_info *info);
 
 /* /proc/PID/comm without its newline (malloc'ed), or NULL. */
 char *proc_comm(int pid);

@@ -175,3 +175,77 @@ int dev_vtop(struct memlab_dev *d, int pid, u64 addr, struct memlab_vtop *v)
 	v->addr = addr;
 	return ioctl(d->fd, MEMLAB_IOC_VTOP, v) < 0 ? -errno : 0;
 }
+
+int dev_inject(struct memlab_dev *d, int pid, u64 addr, u64 len, u32 deny,
+	       bool oneshot, u64 *id, u32 *enforced)
+{
+	struct memlab_inject arg = {
+		.size = sizeof(arg), .pid = pid, .start = addr, .len = len,
+		.deny = deny, .flags = oneshot ? MEMLAB_INJECT_ONESHOT : 0,
+	};
+
+	if (ioctl(d->fd, MEMLAB_IOC_INJECT, &arg) < 0)
+		return -errno;
+	*id = arg.id;
+	*enforced = arg.enforced;
+	return 0;
+}
+
+int dev_restore(struct memlab_dev *d, u64 id, bool all, u64 *restored)
+{
+	struct memlab_restore arg = {
+		.size = sizeof(arg), .id = id,
+		.flags = all ? MEMLAB_RESTORE_ALL : 0,
+	};
+
+	if (ioctl(d->fd, MEMLAB_IOC_RESTORE, &arg) < 0)
+		return -errno;
+	*restored = arg.restored;
+	return 0;
+}
+
+int dev_list_faults(struct memlab_dev *d, struct memlab_fault_info **faults, size_t *n)
+{
+	struct memlab_fault_info batch[64];
+	struct memlab_list_faults arg = {
+		.size = sizeof(arg), .vec = (uintptr_t)batch, .vec_len = 64,
+		.info_size = sizeof(batch[0]),
+	};
+	size_t cap = 0;
+
+	*faults = NULL;
+	*n = 0;
+	do {
+		if (ioctl(d->fd, MEMLAB_IOC_LIST_FAULTS, &arg) < 0)
+			return -errno;
+		if (*n + arg.count > cap) {
+			struct memlab_fault_info *more;
+
+			cap = (*n + arg.count) * 2;
+			more = realloc(*faults, cap * sizeof(**faults));
+			if (!more)
+				return -ENOMEM;
+			*faults = more;
+		}
+		memcpy(*faults + *n, batch, arg.count * sizeof(batch[0]));
+		*n += arg.count;
+		arg.start_id = arg.next_id;
+	} while (arg.next_id);
+	return 0;
+}
+
+int dev_fault(struct memlab_dev *d, u64 id, struct memlab_fault_info *info)
+{
+	struct memlab_fault_info *faults;
+	size_t n, i;
+	int err = dev_list_faults(d, &faults, &n);
+
+	memset(info, 0, sizeof(*info));
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		if (faults[i].id == id)
+			*info = faults[i];
+	free(faults);
+	return 0;
+}

@@ -80,7 +80,7 @@ const char *pte_flag_name(unsigned int bit)
 }
 
 static const char *const feature_names[] = {
-	"version", "summary", "maps", "scan", "vtop",
+	"version", "summary", "maps", "scan", "vtop", "inject",
 };
 
 const char *feature_name(unsigned int bit)

@@ -17,6 +17,7 @@
 
 /* The uapi's own 64-bit type (unsigned long long: printed with %ll). */
 typedef __u64 u64;
+typedef __u32 u32;
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 

@@ -623,3 +623,91 @@ void json_version(struct json *j, const struct memlab_version *ver)
 	json_end_object(j);
 	json_finish(j);
 }
+
+/* --- faults ---------------------------------------------------------------- */
+
+static char *format_deny(char out[4], u32 deny)
+{
+	char *p = out;
+
+	if (deny & MEMLAB_DENY_READ)
+		*p++ = 'r';
+	if (deny & MEMLAB_DENY_WRITE)
+		*p++ = 'w';
+	if (deny & MEMLAB_DENY_EXEC)
+		*p++ = 'x';
+	*p = '\0';
+	return out;
+}
+
+static const char *fault_state_name(u32 state)
+{
+	switch (state) {
+	case MEMLAB_FAULT_ARMED:
+		return "armed";
+	case MEMLAB_FAULT_SPENT:
+		return "spent";
+	case MEMLAB_FAULT_LOST:
+		return "lost";
+	default:
+		return "restoring";
+	}
+}
+
+static const char *fault_mode(const struct memlab_fault_info *info)
+{
+	return info->flags & MEMLAB_INJECT_ONESHOT ? "oneshot" : "persistent";
+}
+
+void print_inject(FILE *f, const struct memlab_fault_info *info)
+{
+	char deny[4], enforced[4];
+
+	fprintf(f, "fault %llu armed: pid %u %012llx-%012llx deny %s", info->id,
+		info->pid, info->start, info->end, format_deny(deny, info->deny));
+	if (info->enforced != info->deny)
+		fprintf(f, " (faults on %s: a page x86 cannot read cannot be "
+			"written or run)", format_deny(enforced, info->enforced));
+	fprintf(f, ", %s\n", fault_mode(info));
+}
+
+void print_faults(FILE *f, const struct memlab_fault_info *faults, size_t n)
+{
+	char deny[4], enforced[4];
+	size_t i;
+
+	fprintf(f, "%4s %7s %-25s %-4s %-8s %-10s %-9s %s\n", "ID", "PID", "RANGE",
+		"DENY", "ENFORCED", "MODE", "STATE", "HITS");
+	for (i = 0; i < n; i++)
+		fprintf(f, "%4llu %7u %012llx-%012llx %-4s %-8s %-10s %-9s %llu\n",
+			faults[i].id, faults[i].pid, faults[i].start, faults[i].end,
+			format_deny(deny, faults[i].deny),
+			format_deny(enforced, faults[i].enforced),
+			fault_mode(&faults[i]), fault_state_name(faults[i].state),
+			faults[i].hits);
+}
+
+void json_faults(struct json *j, const struct memlab_fault_info *faults, size_t n)
+{
+	char deny[4];
+	size_t i;
+
+	json_begin_object(j, NULL);
+	json_begin_array(j, "faults", false);
+	for (i = 0; i < n; i++) {
+		json_begin_object(j, NULL);
+		json_u64(j, "id", faults[i].id);
+		json_u64(j, "pid", faults[i].pid);
+		json_hex(j, "start", faults[i].start);
+		json_hex(j, "end", faults[i].end);
+		json_str(j, "deny", format_deny(deny, faults[i].deny));
+		json_str(j, "enforced", format_deny(deny, faults[i].enforced));
+		json_str(j, "mode", fault_mode(&faults[i]));
+		json_str(j, "state", fault_state_name(faults[i].state));
+		json_u64(j, "hits", faults[i].hits);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_end_object(j);
+	json_finish(j);
+}

@@ -65,6 +65,11 @@ void print_vtop(FILE *f, const struct target *t, const struct memlab_vtop *v,
 void json_vtop(struct json *j, const struct target *t, const struct memlab_vtop *v,
 	       const struct vtop_info *info);
 
+/* What memlab inject armed, and the armed faults. */
+void print_inject(FILE *f, const struct memlab_fault_info *info);
+void print_faults(FILE *f, const struct memlab_fault_info *faults, size_t n);
+void json_faults(struct json *j, const struct memlab_fault_info *faults, size_t n);
+
 /* @ver is NULL when the module is not loaded. */
 void print_version(FILE *f, const struct memlab_version *ver);
 void json_version(struct json *j, const struct memlab_version *ver);
