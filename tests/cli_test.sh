@@ -290,7 +290,16 @@ for name in '\[heap\]' '\[stack\]' 'libc\.so\.6' 'demo-workload'; do
 	grep -Eq "$name\$" "$tmp/out" || not_ok "maps: no mapping named $name"
 done
 check "maps: a total line" grep -q '^total (' "$tmp/out"
-run maps "$pid" --json
+# The workload is stopped, but khugepaged still collapses its child's
+# half-copied THP now and then: compare only a read that smaps saw the
+# same before and after.
+for attempt in 1 2 3 4 5; do
+	smaps_table >"$tmp/maps.before"
+	run maps "$pid" --json
+	smaps_table >"$tmp/maps.smaps"
+	cmp -s "$tmp/maps.before" "$tmp/maps.smaps" && break
+	log "maps: the workload changed while memlab read it (attempt $attempt)"
+done
 json_ok maps "$tmp/out"
 cp "$tmp/out" "$tmp/maps.json"
 jq -r '.vmas[] | (.inode != 0) as $file |
@@ -298,7 +307,6 @@ jq -r '.vmas[] | (.inode != 0) as $file |
 	" \(if $file then "-" else .pss / 1024 | floor end)" +
 	" \(if $file then "-" else .uss / 1024 end)" +
 	" \(.anon / 1024) \(.swap / 1024) \(.anon_huge / 1024)"' "$tmp/out" >"$tmp/maps.memlab"
-smaps_table >"$tmp/maps.smaps"
 if diff "$tmp/maps.smaps" "$tmp/maps.memlab" >"$tmp/maps.diff"; then
 	ok "maps: every mapping's Size, Rss, Anonymous, Swap, AnonHugePages (and Pss, Uss of anonymous ones) equal /proc/PID/smaps ($(wc -l <"$tmp/maps.smaps") mappings)"
 else
@@ -426,16 +434,47 @@ expect_error "map: SVG not writable" 1 "cannot write /nonexistent/map.svg" \
 # --- inject, restore, faults -------------------------------------------------
 
 case " $features " in
-*" inject "*|*" bit"*)
-	skip_check "inject, restore, faults" "the module has features this test does not know: $features"
+*" inject "*)
+	# The workload is stopped: arm pages of it, and read them back.
+	# Its swapped-out pages are small pages, not THPs shared with its
+	# child (which nobody can split).
+	armed=$(printf '0x%x' $((swap_addr + 8192)))
+	armed_end=$(printf '0x%x' $((swap_addr + 16384)))
+	run_ok "inject: two pages, deny w" inject "$pid" "$armed" 8192 --deny w &&
+		check "inject: says what it armed" grep -Eq \
+			"^fault [0-9]+ armed: pid $pid 0*${armed#0x}-0*${armed_end#0x} deny w, persistent\$" "$tmp/out"
+	fault_id=$(sed -n 's/^fault \([0-9]*\) armed.*/\1/p' "$tmp/out")
+	run_ok "inject --json: deny r --oneshot" --json inject "$pid" "$swap_addr" 4096 --deny r --oneshot
+	json_ok "inject" "$tmp/out"
+	check "inject --json: deny r is enforced as rwx" \
+		jqe '.faults[0] | .deny == "r" and .enforced == "rwx" and .mode == "oneshot" and .state == "armed"' "$tmp/out"
+	run_ok "faults --json" --json faults
+	json_ok "faults" "$tmp/out"
+	check "faults: both, with their ranges and no hits" jqe --arg s "$armed" \
+		'(.faults | length) == 2 and (.faults[0] | .start == $s and .hits == 0 and .pid > 0)' "$tmp/out"
+	run_ok "faults: a table" faults
+	check "faults: the table has a header and two rows" \
+		test "$(grep -c . "$tmp/out")" = 3
+	same "scan --require armed: the armed pages" \
+		"$(pages_kb --require armed)" 12
+	run_ok "map: shows armed pages" map "$pid" --color never
+	check "map: '!' cells and the legend say armed" grep -q '!.*armed fault' "$tmp/out"
+	expect_error "inject: overlap" 1 "overlaps a fault armed already" \
+		inject "$pid" "$armed" 4096 --deny x
+	expect_error "inject: not mapped" 1 "is not wholly mapped in process $pid" \
+		inject "$pid" 0x1000 4096 --deny w
+	expect_error "inject: init" 1 "will not arm faults in init" inject 1 0x1000 4096 --deny w
+	expect_error "restore: unknown id" 1 "no fault with that id" restore 999999
+	run_ok "restore: one" restore "$fault_id" &&
+		check "restore: says so" grep -qx 'restored 1 fault' "$tmp/out"
+	run_ok "restore --all --json" --json restore --all &&
+		check "restore --all: the other one" jqe '.restored == 1' "$tmp/out"
+	run_ok "faults: none left" --json faults &&
+		check "faults: an empty list" jqe '.faults == []' "$tmp/out"
 	;;
 *)
 	expect_error "inject: module without fault injection" 1 \
-		"does not support fault injection" inject "$pid" "$swap_addr" 4096 --deny w
-	expect_error "restore: module without fault injection" 1 \
-		"does not support fault injection" restore --all
-	expect_error "faults: module without fault injection" 1 \
-		"does not support fault injection" faults
+		"cannot inject faults" inject "$pid" "$swap_addr" 4096 --deny w
 	;;
 esac
 expect_error "inject: unaligned" 2 "must be whole pages" inject "$pid" 0x1001 4096 --deny w
@@ -485,6 +524,13 @@ if command -v setpriv >/dev/null && command -v setarch >/dev/null; then
 	expect_error "permission denied" 1 "permission denied: .*pid $pid.* needs CAP_SYS_PTRACE" \
 		summary "$pid"
 	expect_error "permission denied (scan)" 1 "needs CAP_SYS_PTRACE" scan "$pid"
+	case " $features " in
+	*" inject "*)
+		expect_error "inject: unprivileged" 1 \
+			"arming and restoring faults needs CAP_SYS_ADMIN" \
+			inject "$pid" "$cow_addr" 4096 --deny w
+		;;
+	esac
 	run_as=()
 	nobody "$memlab" summary self --json >"$tmp/out" 2>"$tmp/err"
 	check "unprivileged: summary self works" jqe '.rss > 0' "$tmp/out"
