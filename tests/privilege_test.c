@@ -19,8 +19,9 @@
  *  - CAP_SYS_PTRACE alone reads another process, still without PFNs;
  *    CAP_SYS_ADMIN alone sees PFNs but does not read another process.
  *
- * Fault injection (INJECT needs CAP_SYS_ADMIN) is not tested here yet:
- * memlab does not have it.
+ *  - fault injection (INJECT, RESTORE, LIST_FAULTS, /proc/memlab/faults)
+ *    needs CAP_SYS_ADMIN, and arming another process's pages also needs
+ *    what reading it needs (CAP_SYS_PTRACE).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -89,6 +90,7 @@ struct shared {
 	struct res own[Q_NR];		/* the caller's own pid */
 	struct res kthread, missing, version, open_dev;
 	struct res swap_vtop;
+	struct res inject_other, inject_own, restore_all, list, faults_file;
 	struct memlab_vtop vtop_own, vtop_other, vtop_swapped;
 	struct memlab_summary sum_own, sum_other;
 	char target_after[32];		/* /proc/memlab/target after the writes */
@@ -378,6 +380,32 @@ FIXTURE_TEARDOWN(priv)
 	}
 }
 
+/* Arm a write-deny on @page of @victim, then of ourselves; restore; list. */
+static void try_injection(int fd, pid_t victim, struct shared *sh)
+{
+	struct memlab_inject inj = {
+		.size = sizeof(inj), .pid = victim, .start = (uintptr_t)page,
+		.len = PS, .deny = MEMLAB_DENY_WRITE,
+	};
+	struct memlab_restore res = { .size = sizeof(res), .flags = MEMLAB_RESTORE_ALL };
+	struct memlab_fault_info info[4];
+	struct memlab_list_faults list = {
+		.size = sizeof(list), .vec = (uintptr_t)info, .vec_len = 4,
+		.info_size = sizeof(info[0]),
+	};
+	int f;
+
+	sh->inject_other = result(ioctl(fd, MEMLAB_IOC_INJECT, &inj));
+	inj.pid = 0;
+	sh->inject_own = result(ioctl(fd, MEMLAB_IOC_INJECT, &inj));
+	sh->restore_all = result(ioctl(fd, MEMLAB_IOC_RESTORE, &res));
+	sh->list = result(ioctl(fd, MEMLAB_IOC_LIST_FAULTS, &list));
+	f = open("/proc/memlab/faults", O_RDONLY | O_CLOEXEC);
+	sh->faults_file = result(f);
+	if (f >= 0)
+		close(f);
+}
+
 /*
  * Run the requests as @who in a child; the results are in self->sh.
  * @root_target: root sets /proc/memlab/target to that process first, and
@@ -450,6 +478,8 @@ static void run_as(struct __test_metadata *_metadata, FIXTURE_DATA(priv) *self,
 		sh->swap_vtop = do_vtop(fd, 0, (uintptr_t)swapped, &sh->vtop_swapped);
 		sh->kthread = do_summary(fd, 2, NULL);
 		sh->missing = do_summary(fd, 0x3ffffff, NULL);
+		sh->step = 5;
+		try_injection(fd, victim, sh);
 		sh->step = 0;
 		_exit(0);
 	}
@@ -687,6 +717,65 @@ TEST_F(priv, nobody_gets_einval_for_a_kernel_thread_and_esrch_for_no_process)
 	EXPECT_EQ(EINVAL, self->sh->kthread.err) TH_LOG("pid 2: %s", strerror(self->sh->kthread.err));
 	EXPECT_EQ(-1, self->sh->missing.ret);
 	EXPECT_EQ(ESRCH, self->sh->missing.err) TH_LOG("no such pid: %s", strerror(self->sh->missing.err));
+}
+
+/* Nothing is left armed: what a child armed, it restored. */
+static void expect_nothing_armed(struct __test_metadata *_metadata, int fd)
+{
+	struct memlab_fault_info info[4];
+	struct memlab_list_faults list = {
+		.size = sizeof(list), .vec = (uintptr_t)info, .vec_len = 4,
+		.info_size = sizeof(info[0]),
+	};
+
+	ASSERT_EQ(0, ioctl(fd, MEMLAB_IOC_LIST_FAULTS, &list));
+	EXPECT_EQ(0, list.count);
+}
+
+static void expect_no_injection(struct __test_metadata *_metadata,
+				const struct shared *sh, enum who who)
+{
+	EXPECT_EQ(EPERM, sh->inject_other.err) TH_LOG("%s: INJECT another", who_names[who]);
+	EXPECT_EQ(EPERM, sh->inject_own.err) TH_LOG("%s: INJECT itself", who_names[who]);
+	EXPECT_EQ(EPERM, sh->restore_all.err) TH_LOG("%s: RESTORE", who_names[who]);
+	EXPECT_EQ(EPERM, sh->list.err) TH_LOG("%s: LIST_FAULTS", who_names[who]);
+	EXPECT_EQ(EACCES, sh->faults_file.err) TH_LOG("%s: open faults", who_names[who]);
+}
+
+TEST_F(priv, nobody_cannot_inject)
+{
+	run_as(_metadata, self, AS_NOBODY, 0);
+	expect_no_injection(_metadata, self->sh, AS_NOBODY);
+	expect_nothing_armed(_metadata, self->fd);
+}
+
+TEST_F(priv, cap_sys_ptrace_alone_cannot_inject)
+{
+	run_as(_metadata, self, AS_NOBODY_PTRACE, 0);
+	expect_no_injection(_metadata, self->sh, AS_NOBODY_PTRACE);
+	expect_nothing_armed(_metadata, self->fd);
+}
+
+TEST_F(priv, uid_0_without_capabilities_cannot_inject)
+{
+	run_as(_metadata, self, AS_ROOT_NO_CAPS, 0);
+	EXPECT_EQ(EPERM, self->sh->inject_other.err);
+	EXPECT_EQ(EPERM, self->sh->inject_own.err);
+	EXPECT_EQ(EPERM, self->sh->restore_all.err);
+	EXPECT_EQ(EPERM, self->sh->list.err);
+	expect_nothing_armed(_metadata, self->fd);
+}
+
+/* CAP_SYS_ADMIN injects, but into another process only with CAP_SYS_PTRACE. */
+TEST_F(priv, cap_sys_admin_alone_injects_into_itself_only)
+{
+	run_as(_metadata, self, AS_NOBODY_ADMIN, 0);
+	EXPECT_EQ(EPERM, self->sh->inject_other.err);
+	EXPECT_EQ(0, self->sh->inject_own.ret) TH_LOG("INJECT itself: %s",
+						      strerror(self->sh->inject_own.err));
+	EXPECT_EQ(0, self->sh->restore_all.ret);
+	EXPECT_EQ(0, self->sh->list.ret);
+	expect_nothing_armed(_metadata, self->fd);
 }
 
 TEST_HARNESS_MAIN
