@@ -8,6 +8,10 @@
 #    again afterwards: EIO, not a crash;
 #  - every fourth cycle a program holds /dev/memlab open: rmmod must refuse
 #    and memlab keep working, then succeed once the program has closed it;
+#  - every cycle a fault is armed (write-deny) on a page of a sleeping
+#    process before rmmod: the unload restores it (the kernel log says
+#    so, and a forced write through /proc/PID/mem, refused while armed,
+#    goes through after), and the process lives on;
 #  - after each rmmod /proc/memlab, /dev/memlab and /sys/module/memlab are
 #    gone, after each insmod they are back;
 #  - at the end the kernel is tainted by nothing but the out-of-tree (O,
@@ -15,9 +19,6 @@
 #    has it) found no new leak, and memlab is loaded if it was at the start.
 #
 #   load_unload_stress.sh [CYCLES]     default 20, or $MEMLAB_STRESS_CYCLES
-#
-# Fault injection is not part of it yet (no fault can be armed before
-# unload): memlab does not have it.
 . "$(dirname "$0")/lib.sh"
 
 need_root
@@ -37,10 +38,12 @@ kmemleak=/sys/kernel/debug/kmemleak
 work=$(mktemp -d)
 readers=()
 holder=
+victim=
 
 cleanup() {
 	touch "$work/stop"
 	[ -z "$holder" ] || kill "$holder" 2>/dev/null
+	[ -z "$victim" ] || kill "$victim" 2>/dev/null
 	for pid in "${readers[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
@@ -76,6 +79,26 @@ reader() {
 	echo "$n" >"$work/count.$file"
 }
 
+# The process faults are armed in, and the top page of its stack.
+sleep 3600 &
+victim=$!
+for _ in $(seq 100); do	# until the fork has become sleep
+	case $(readlink /proc/$victim/exe) in */sleep) break ;; esac
+	sleep 0.1
+done
+victim_page=$(awk '/\[stack\]/ { split($1, a, "-"); print a[2] }' /proc/$victim/maps)
+[ -n "$victim_page" ] || fail "no [stack] in /proc/$victim/maps"
+victim_page=$((0x$victim_page - 4096))
+
+# Write a byte of the victim's page back as it is, through /proc/PID/mem.
+poke_victim() {
+	local byte
+	byte=$(dd if=/proc/$victim/mem bs=1 skip=$((victim_page + 100)) count=1 2>/dev/null | od -An -tx1) &&
+		[ -n "$byte" ] &&
+		printf "\\x${byte// /}" | dd of=/proc/$victim/mem bs=1 seek=$((victim_page + 100)) \
+			conv=notrunc 2>/dev/null
+}
+
 # The kernel log from here on: every cycle must say it loaded and unloaded.
 mark=$(dmesg_mark)
 
@@ -93,6 +116,7 @@ done
 log "$cycles cycles, readers of version, summary, maps and vtop running"
 
 refused=0
+armed=0
 for ((cycle = 1; cycle <= cycles; cycle++)); do
 	memlab_loaded || fail "cycle $cycle: memlab is not loaded"
 
@@ -119,6 +143,14 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
 	exec {procfd}</proc/memlab/summary ||
 		fail "cycle $cycle: cannot open /proc/memlab/summary"
 
+	# A fault armed across the unload.
+	if grep -qw inject /proc/memlab/version; then
+		echo "inject $victim $victim_page 4096 w" >/proc/memlab/faults ||
+			fail "cycle $cycle: cannot arm a fault in pid $victim"
+		! poke_victim || fail "cycle $cycle: a write to the armed page went through"
+		armed=$((armed + 1))
+	fi
+
 	memlab_rmmod
 	[ ! -e /proc/memlab ] || fail "cycle $cycle: /proc/memlab is left after rmmod"
 	[ ! -e /dev/memlab ] || fail "cycle $cycle: /dev/memlab is left after rmmod"
@@ -130,6 +162,7 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
 	echo "$err" | grep -qi 'input/output error' ||
 		fail "cycle $cycle: a read after rmmod failed with '$err', expected EIO"
 	exec {procfd}<&-
+	poke_victim || fail "cycle $cycle: the page is still write-denied after rmmod"
 
 	memlab_insmod
 	[ -r /proc/memlab/version ] || fail "cycle $cycle: no /proc/memlab/version after insmod"
@@ -149,7 +182,11 @@ for file in version summary maps vtop; do
 	[ "$file" = vtop ] || [ "$n" -gt 0 ] ||
 		fail "the $file reader never read the file while memlab was loaded"
 done
-log "$cycles cycles, $refused refused rmmods; successful reads:$counts"
+log "$cycles cycles, $refused refused rmmods, $armed faults restored by rmmod; successful reads:$counts"
+kill -0 "$victim" || fail "the process faults were armed in died"
+restored=$(dmesg_since "$mark" | grep -c 'memlab: unload: restored 1 faults')
+[ "$restored" -ge "$armed" ] ||
+	fail "the kernel log shows $restored unloads that restored a fault, for $armed armed"
 
 # Every cycle said it loaded and unloaded.
 loads=$(dmesg_since "$mark" | grep -Ec 'memlab: version [0-9.]+ \(ABI [0-9]+\) loaded')
