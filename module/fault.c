@@ -189,10 +189,17 @@ static void memlab_fault_free(struct memlab_fault *f)
 	kfree_rcu(f, rcu);
 }
 
+/* Restores are many in a test loop; a fault dropped by the kernel is news. */
 static void memlab_fault_log_gone(struct memlab_fault *f, enum memlab_gone why)
 {
-	pr_info("fault %llu %s (%lld hits)\n", f->id, memlab_gone_reasons[why],
-		(long long)atomic64_read(&f->hits));
+	if (why == MEMLAB_GONE_RESTORED)
+		pr_info_ratelimited("fault %llu %s (%lld hits)\n", f->id,
+				    memlab_gone_reasons[why],
+				    (long long)atomic64_read(&f->hits));
+	else
+		pr_info("fault %llu %s (%lld hits)\n", f->id,
+			memlab_gone_reasons[why],
+			(long long)atomic64_read(&f->hits));
 }
 
 /* The last fault of @amm is gone: stop watching its mm. */
@@ -634,11 +641,11 @@ long memlab_inject(struct memlab_inject *arg)
 
 	arg->id = f->id;
 	arg->enforced = f->enforced;
-	pr_info("fault %llu armed: pid %d 0x%lx-0x%lx deny %s (enforced %s) %s\n",
-		f->id, pid_nr(f->pid), f->start, f->end,
-		memlab_deny_string(f->deny, deny),
-		memlab_deny_string(f->enforced, enforced),
-		f->flags & MEMLAB_INJECT_ONESHOT ? "oneshot" : "persistent");
+	pr_info_ratelimited("fault %llu armed: pid %d 0x%lx-0x%lx deny %s (enforced %s) %s\n",
+			    f->id, pid_nr(f->pid), f->start, f->end,
+			    memlab_deny_string(f->deny, deny),
+			    memlab_deny_string(f->enforced, enforced),
+			    f->flags & MEMLAB_INJECT_ONESHOT ? "oneshot" : "persistent");
 	return 0;
 
 out_put_pid:

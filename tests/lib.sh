@@ -41,13 +41,17 @@ need_memlab() {
 	memlab_loaded || skip "memlab is not loaded"
 }
 
-# Kernel log lines printed since the mark was taken.
+# Kernel log lines printed since the mark was taken. The mark is a line
+# of its own in the log: counting lines fails once the ring buffer is full.
 dmesg_mark() {
-	dmesg | wc -l
+	local mark="memlab-test-mark-$$-$RANDOM$RANDOM"
+
+	echo "$mark" >/dev/kmsg
+	echo "$mark"
 }
 
 dmesg_since() {
-	dmesg | tail -n +"$(($1 + 1))"
+	dmesg | sed -n "/$1/,\$p" | tail -n +2
 }
 
 # Load and unload memlab, failing the test with the kernel's reason.
