@@ -511,7 +511,17 @@ static pthread_barrier_t mix_ready;
  */
 static void fold_rss_counters(void)
 {
-	char *p = map_anon(PAGE);
+	char *p;
+
+	/*
+	 * What runs after the fold must not fault file pages in (fault-around
+	 * maps 16 at a time, into the cache just emptied): the code of
+	 * pause(), pthread_barrier_wait() and raise(), read once before.
+	 */
+	(void)*(volatile const char *)pause;
+	(void)*(volatile const char *)pthread_barrier_wait;
+	(void)*(volatile const char *)raise;
+	p = map_anon(PAGE);
 
 	if (p) {
 		p[0] = 1;
