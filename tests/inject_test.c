@@ -766,8 +766,8 @@ TEST_F(inject, thousand_cycles_keep_contents)
 
 static int write_file(const char *path, const char *text);
 
-/* The page the target can read back from pagemap: is it in swap? */
-static bool page_swapped(pid_t pid, uint64_t addr)
+/* The /proc/PID/pagemap entry of @addr (as root: with the PFN), or 0. */
+static uint64_t pagemap_entry(pid_t pid, uint64_t addr)
 {
 	char path[64];
 	uint64_t entry = 0;
@@ -776,11 +776,21 @@ static bool page_swapped(pid_t pid, uint64_t addr)
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
-		return false;
+		return 0;
 	if (pread(fd, &entry, sizeof(entry), (addr / PS) * 8) != sizeof(entry))
 		entry = 0;
 	close(fd);
-	return entry & PM_SWAP;
+	return entry;
+}
+
+static bool page_swapped(pid_t pid, uint64_t addr)
+{
+	return pagemap_entry(pid, addr) & PM_SWAP;
+}
+
+static uint64_t page_pfn(pid_t pid, uint64_t addr)
+{
+	return pagemap_entry(pid, addr) & ((1ULL << 55) - 1);
 }
 
 /*
@@ -865,22 +875,6 @@ TEST_F(inject, thp_page)
 	expect_access(_metadata, self, OP_WRITE, page - PS + 3, false, "below");
 	expect_access(_metadata, self, OP_WRITE, page + PS + 3, false, "above");
 	expect_access(_metadata, self, OP_READ, page + 4, false, "read");
-}
-
-static uint64_t page_pfn(pid_t pid, uint64_t addr)
-{
-	char path[64];
-	uint64_t entry = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &entry, sizeof(entry), (addr / PS) * 8) != sizeof(entry))
-		entry = 0;
-	close(fd);
-	return entry & ((1ULL << 55) - 1);
 }
 
 #ifndef MADV_SOFT_OFFLINE
