@@ -511,22 +511,34 @@ static pthread_barrier_t mix_ready;
  */
 static void fold_rss_counters(void)
 {
-	char *p;
-
-	/*
-	 * What runs after the fold must not fault file pages in (fault-around
-	 * maps 16 at a time, into the cache just emptied): the code of
-	 * pause(), pthread_barrier_wait() and raise(), read once before.
-	 */
-	(void)*(volatile const char *)pause;
-	(void)*(volatile const char *)pthread_barrier_wait;
-	(void)*(volatile const char *)raise;
-	p = map_anon(PAGE);
+	char *p = map_anon(PAGE);
 
 	if (p) {
 		p[0] = 1;
 		munmap(p, PAGE);
 	}
+}
+
+/*
+ * What runs after a fold must not fault file pages in (fault-around maps
+ * 16 at a time, into a cache just emptied and never folded again): read
+ * every page of every readable file mapping first, code and data.
+ */
+static void map_all_file_pages(void)
+{
+	FILE *maps = fopen("/proc/self/maps", "re");
+	unsigned long start, end, addr;
+	char perms[8], line[512];
+	unsigned long long ino;
+
+	if (!maps)
+		return;
+	while (fgets(line, sizeof(line), maps))
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %llu", &start, &end, perms, &ino) == 4 &&
+		    ino && perms[0] == 'r')
+			for (addr = start; addr < end; addr += PAGE)
+				(void)*(volatile const char *)addr;
+	fclose(maps);
 }
 
 static void map_and_read(const char *path)
@@ -578,6 +590,8 @@ static int setup_mix(void *arg)
 	/* And some of it read only: read faults map shmem with fault-around. */
 	read_pages(shm + 4 * MiB - 1 * MiB, 1 * MiB);
 	map_and_read(mix->path);
+	if (mix->fold)
+		map_all_file_pages();
 	pthread_barrier_init(&mix_ready, NULL, MIX_THREADS + 1);
 	for (i = 0; i < MIX_THREADS; i++)
 		if (pthread_create(&t[i], NULL, mix_thread, (void *)mix))
