@@ -293,9 +293,31 @@ static void test_version(void **state)
 	GOLDEN_JSON("version-none.json", json_version(&j, NULL));
 }
 
+/* Two faults as the demo armed them: memlab faults, and memlab inject's line. */
+static const struct memlab_fault_info fx_faults[] = {
+	{ .id = 1, .start = 0x7fccaf5ee000, .end = 0x7fccaf5ef000, .pid = 159,
+	  .deny = MEMLAB_DENY_WRITE, .enforced = MEMLAB_DENY_WRITE,
+	  .state = MEMLAB_FAULT_ARMED, .hits = 2 },
+	{ .id = 12, .start = 0x7fccaf400000, .end = 0x7fccaf402000, .pid = 4242,
+	  .deny = MEMLAB_DENY_READ, .enforced = MEMLAB_DENY_ALL,
+	  .state = MEMLAB_FAULT_SPENT, .flags = MEMLAB_INJECT_ONESHOT, .hits = 1 },
+};
+
+static void test_faults(void **state)
+{
+	(void)state;
+	GOLDEN_TEXT("faults.txt", print_faults(f, fx_faults, 2));
+	GOLDEN_JSON("faults.json", json_faults(&j, fx_faults, 2));
+	GOLDEN_TEXT("faults-empty.txt", print_faults(f, NULL, 0));
+	GOLDEN_JSON("faults-empty.json", json_faults(&j, NULL, 0));
+	GOLDEN_TEXT("inject.txt", print_inject(f, &fx_faults[0]));
+	GOLDEN_TEXT("inject-read.txt", print_inject(f, &fx_faults[1]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_faults),
 		cmocka_unit_test(test_summary_text),
 		cmocka_unit_test(test_summary_bytes),
 		cmocka_unit_test(test_summary_no_sharing),
