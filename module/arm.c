@@ -39,17 +39,11 @@
 /* The pmd that maps @addr, or NULL when a level above it maps nothing. */
 static pmd_t *memlab_pmd_offset(struct mm_struct *mm, unsigned long addr)
 {
-	pgd_t *pgdp = pgd_offset(mm, addr);
-	p4d_t *p4dp;
-	pud_t *pudp;
+	pud_t *pudp = memlab_pud_offset(mm, addr);
 	pud_t pud;
 
-	if (pgd_none(READ_ONCE(*pgdp)) || pgd_bad(READ_ONCE(*pgdp)))
+	if (!pudp)
 		return NULL;
-	p4dp = p4d_offset(pgdp, addr);
-	if (p4d_none(READ_ONCE(*p4dp)) || p4d_bad(READ_ONCE(*p4dp)))
-		return NULL;
-	pudp = pud_offset(p4dp, addr);
 	pud = READ_ONCE(*pudp);
 	/* PUD leaves map hugetlb and DAX, which cannot be armed. */
 	if (pud_none(pud) || !pud_present(pud) || pud_leaf(pud) || pud_bad(pud))

@@ -49,6 +49,7 @@ module_param_named(max_faults, memlab_max_faults, uint, 0644);
 MODULE_PARM_DESC(max_faults,
 		 "Most faults armed at once; more are refused with ENOSPC (default: 256)");
 
+/* Serialises inject, restore, service and unload; taken before mmap_lock. */
 static DEFINE_MUTEX(memlab_fault_mutex);
 /* Every fault, in id order. Under memlab_fault_mutex. */
 static LIST_HEAD(memlab_faults);

@@ -140,6 +140,7 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 pte_t *memlab_pte_table(struct mm_struct *mm, pmd_t *pmdp, unsigned long addr,
 			pmd_t *pmdvalp, spinlock_t **ptlp);
 bool memlab_pte_table_same(pmd_t *pmdp, pmd_t pmdval);
+pud_t *memlab_pud_offset(struct mm_struct *mm, unsigned long addr);
 
 /* account.c */
 

@@ -273,6 +273,26 @@ static int memlab_walk_p4d_range(struct memlab_walk *walk, pgd_t *pgdp,
 	return 0;
 }
 
+/**
+ * memlab_pud_offset() - the pud that maps @addr, for a look at one address
+ * @mm: the mm; its mmap_lock is held
+ * @addr: the address
+ *
+ * Return: the pud, or NULL when the pgd or p4d above it maps nothing.
+ */
+pud_t *memlab_pud_offset(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgdp = pgd_offset(mm, addr);
+	p4d_t *p4dp;
+
+	if (!pgd_present(READ_ONCE(*pgdp)))
+		return NULL;
+	p4dp = p4d_offset(pgdp, addr);
+	if (!p4d_present(READ_ONCE(*p4dp)))
+		return NULL;
+	return pud_offset(p4dp, addr);
+}
+
 /*
  * The entry that maps a hugetlb page of @size at @addr: a PUD for 1 GiB, a
  * PMD for 2 MiB (huge_pte_offset() is not exported). NULL when a level
@@ -281,16 +301,10 @@ static int memlab_walk_p4d_range(struct memlab_walk *walk, pgd_t *pgdp,
 static pte_t *memlab_huge_pte_offset(struct mm_struct *mm, unsigned long addr,
 				     unsigned long size)
 {
-	pgd_t *pgdp = pgd_offset(mm, addr);
-	p4d_t *p4dp;
-	pud_t *pudp;
+	pud_t *pudp = memlab_pud_offset(mm, addr);
 
-	if (!pgd_present(READ_ONCE(*pgdp)))
+	if (!pudp)
 		return NULL;
-	p4dp = p4d_offset(pgdp, addr);
-	if (!p4d_present(READ_ONCE(*p4dp)))
-		return NULL;
-	pudp = pud_offset(p4dp, addr);
 	if (size == PUD_SIZE)
 		return (pte_t *)pudp;
 	if (!pud_present(READ_ONCE(*pudp)))
