@@ -39,6 +39,8 @@ struct memlab_ioctl {
 	size_t min_size;	/* the first published size of the argument */
 	size_t size;		/* the size this module knows */
 	long (*handler)(union memlab_ioctl_arg *arg);
+	/* Undoes a success whose result could not be copied back. */
+	void (*undo)(union memlab_ioctl_arg *arg);
 };
 
 static long memlab_ioctl_version(union memlab_ioctl_arg *arg)
@@ -99,6 +101,17 @@ static long memlab_ioctl_inject(union memlab_ioctl_arg *arg)
 	return memlab_inject(&arg->inject);
 }
 
+/*
+ * An armed fault whose id never reached the caller could only be found
+ * with LIST_FAULTS: a failed INJECT leaves nothing armed.
+ */
+static void memlab_ioctl_inject_undo(union memlab_ioctl_arg *arg)
+{
+	struct memlab_restore restore = { .id = arg->inject.id };
+
+	memlab_restore(&restore);
+}
+
 static long memlab_ioctl_restore(union memlab_ioctl_arg *arg)
 {
 	return memlab_restore(&arg->restore);
@@ -109,14 +122,17 @@ static long memlab_ioctl_list_faults(union memlab_ioctl_arg *arg)
 	return memlab_list_faults(&arg->list_faults);
 }
 
-#define MEMLAB_IOCTL(_cmd, _field, _min_size, _handler)			\
+#define MEMLAB_IOCTL_UNDO(_cmd, _field, _min_size, _handler, _undo)	\
 	{								\
 		.cmd = MEMLAB_IOC_##_cmd,				\
 		.name = #_cmd,						\
 		.min_size = _min_size,					\
 		.size = sizeof_field(union memlab_ioctl_arg, _field),	\
 		.handler = _handler,					\
+		.undo = _undo,						\
 	}
+#define MEMLAB_IOCTL(_cmd, _field, _min_size, _handler)			\
+	MEMLAB_IOCTL_UNDO(_cmd, _field, _min_size, _handler, NULL)
 
 static const struct memlab_ioctl memlab_ioctls[] = {
 	MEMLAB_IOCTL(VERSION, version, MEMLAB_VERSION_SIZE_VER0,
@@ -126,8 +142,8 @@ static const struct memlab_ioctl memlab_ioctls[] = {
 	MEMLAB_IOCTL(MAPS, maps, MEMLAB_MAPS_SIZE_VER0, memlab_ioctl_maps),
 	MEMLAB_IOCTL(SCAN, scan, MEMLAB_SCAN_SIZE_VER0, memlab_ioctl_scan),
 	MEMLAB_IOCTL(VTOP, vtop, MEMLAB_VTOP_SIZE_VER0, memlab_ioctl_vtop),
-	MEMLAB_IOCTL(INJECT, inject, MEMLAB_INJECT_SIZE_VER0,
-		     memlab_ioctl_inject),
+	MEMLAB_IOCTL_UNDO(INJECT, inject, MEMLAB_INJECT_SIZE_VER0,
+			  memlab_ioctl_inject, memlab_ioctl_inject_undo),
 	MEMLAB_IOCTL(RESTORE, restore, MEMLAB_RESTORE_SIZE_VER0,
 		     memlab_ioctl_restore),
 	MEMLAB_IOCTL(LIST_FAULTS, list_faults, MEMLAB_LIST_FAULTS_SIZE_VER0,
@@ -182,8 +198,11 @@ static long memlab_dev_ioctl(struct file *file, unsigned int cmd,
 	if (ret < 0)
 		return ret;
 
-	if (copy_to_user(uptr, &arg, min_t(size_t, usize, ioc->size)))
+	if (copy_to_user(uptr, &arg, min_t(size_t, usize, ioc->size))) {
+		if (ioc->undo)
+			ioc->undo(&arg);
 		return -EFAULT;
+	}
 	return ret;
 }
 

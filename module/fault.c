@@ -25,6 +25,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/errno.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/mmu_notifier.h>
@@ -552,6 +553,14 @@ static int memlab_inject_locked(struct mm_struct *mm, struct memlab_fault *f)
 		amm = memlab_armed_mm_get(mm);
 		if (IS_ERR(amm)) {
 			ret = PTR_ERR(amm);
+			/*
+			 * Registering the notifier takes all the mm's locks,
+			 * and gives up on any pending signal. Nothing is armed
+			 * yet: the call starts again once the signal has been
+			 * handled, as if it had not been made.
+			 */
+			if (ret == -EINTR)
+				ret = -ERESTARTNOINTR;
 			goto out_unlock;
 		}
 	}
@@ -748,7 +757,9 @@ long memlab_list_faults(struct memlab_list_faults *arg)
 	arg->next_id = 0;
 	mutex_lock(&memlab_fault_mutex);
 	list_for_each_entry(f, &memlab_faults, node) {
-		if (f->id < arg->start_id)
+		/* Being dropped: not armed, and gone once the work has run. */
+		if (f->id < arg->start_id ||
+		    atomic_read(&f->state) == MEMLAB_FAULT_GONE)
 			continue;
 		if (n == arg->vec_len || n == MEMLAB_LIST_BATCH) {
 			arg->next_id = f->id;

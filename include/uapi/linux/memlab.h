@@ -530,6 +530,8 @@ struct memlab_fault_info {
  * struct memlab_list_faults - argument of MEMLAB_IOC_LIST_FAULTS
  *
  * Fills @vec with the faults whose id is at least @start_id, in id order.
+ * A fault that is being dropped (its process exited or unmapped the range,
+ * or it is being restored) is no longer listed.
  * To read them all, call again with @start_id = @next_id until @next_id
  * is 0. Needs CAP_SYS_ADMIN.
  *
