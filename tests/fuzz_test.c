@@ -49,15 +49,20 @@
  *   proc_writes     random text to target and vtop, writes to the read-only
  *                   files, read/write/mmap on /dev/memlab
  *   proc_reads      every file, with odd buffers, sizes and offsets
+ *   injection       INJECT, RESTORE and LIST_FAULTS as above (commands,
+ *                   sizes, pointers, pids, fields, the 32-bit entry), and
+ *                   text written to /proc/memlab/faults; then everything
+ *                   is restored and nothing may be left armed
  *   killed_mid_call SIGKILL at random times (within 200 ms, or three walks)
  *                   during walks of a process that mprotects, maps and
  *                   unmaps all the time
  *   kernel_log      no splat in the kernel log over the whole run
  *
- * Fault injection (INJECT, RESTORE, LIST_FAULTS, /proc/memlab/faults) is
- * not fuzzed yet: random INJECTs as root would arm faults in random
- * processes, the fuzzer and its runner included. The "unknown number"
- * case starts above them.
+ * A fault armed as root is real: an INJECT may only name the victim (a
+ * process of our layout whose threads never touch their memory) or a pid
+ * that cannot be armed (init, a kernel thread, a zombie, a pid no process
+ * has). make_inject_safe() enforces that on the very bytes the kernel
+ * reads, whatever a generator made; the other phases keep off INJECT.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -156,17 +161,19 @@ static bool chance(struct rng *r, unsigned int percent)
 
 enum outcome {
 	O_OK, O_EINVAL, O_E2BIG, O_EFAULT, O_ESRCH, O_EPERM, O_ENOMEM, O_ENOTTY,
-	O_EINTR, O_EIO, O_EACCES, O_ENODEV, O_OTHER, O_NR
+	O_EINTR, O_EIO, O_EACCES, O_ENODEV, O_EOPNOTSUPP, O_EBUSY, O_ENOSPC,
+	O_ENOENT, O_OTHER, O_NR
 };
 
 static const char * const outcome_names[O_NR] = {
 	"ok", "EINVAL", "E2BIG", "EFAULT", "ESRCH", "EPERM", "ENOMEM", "ENOTTY",
-	"EINTR", "EIO", "EACCES", "ENODEV", "other",
+	"EINTR", "EIO", "EACCES", "ENODEV", "EOPNOTSUPP", "EBUSY", "ENOSPC",
+	"ENOENT", "other",
 };
 
 static const int outcome_errnos[O_NR] = {
 	0, EINVAL, E2BIG, EFAULT, ESRCH, EPERM, ENOMEM, ENOTTY, EINTR, EIO,
-	EACCES, ENODEV, -1,
+	EACCES, ENODEV, EOPNOTSUPP, EBUSY, ENOSPC, ENOENT, -1,
 };
 
 #define B(o)	(1u << (o))
@@ -185,17 +192,19 @@ static enum outcome outcome_of(long ret, int err)
 
 /* What is called, for counting; each with the outcomes the ABI documents. */
 enum op {
-	OP_VERSION, OP_SUMMARY, OP_MAPS, OP_SCAN, OP_VTOP, OP_BAD_CMD,
-	OP_PROC_IOCTL, OP_W_TARGET, OP_W_VTOP, OP_W_READONLY, OP_R_VERSION,
-	OP_R_TARGET, OP_R_SUMMARY, OP_R_MAPS, OP_R_VTOP, OP_DEV_RW,
+	OP_VERSION, OP_SUMMARY, OP_MAPS, OP_SCAN, OP_VTOP, OP_INJECT,
+	OP_RESTORE, OP_LIST_FAULTS, OP_BAD_CMD, OP_PROC_IOCTL, OP_W_TARGET,
+	OP_W_VTOP, OP_W_READONLY, OP_W_FAULTS, OP_R_VERSION, OP_R_TARGET,
+	OP_R_SUMMARY, OP_R_MAPS, OP_R_VTOP, OP_R_FAULTS, OP_DEV_RW,
 	OP_DEV_MMAP, OP_NR
 };
 
 static const char * const op_names[OP_NR] = {
-	"VERSION", "SUMMARY", "MAPS", "SCAN", "VTOP", "unknown-cmd",
-	"ioctl-on-proc", "write-target", "write-vtop", "write-readonly",
-	"read-version", "read-target", "read-summary", "read-maps",
-	"read-vtop", "dev-read-write", "dev-mmap",
+	"VERSION", "SUMMARY", "MAPS", "SCAN", "VTOP", "INJECT", "RESTORE",
+	"LIST_FAULTS", "unknown-cmd", "ioctl-on-proc", "write-target",
+	"write-vtop", "write-readonly", "write-faults", "read-version",
+	"read-target", "read-summary", "read-maps", "read-vtop", "read-faults",
+	"dev-read-write", "dev-mmap",
 };
 
 /*
@@ -215,17 +224,29 @@ static const unsigned int documented[OP_NR] = {
 	[OP_MAPS] = WALK_ERRORS,
 	[OP_SCAN] = WALK_ERRORS,
 	[OP_VTOP] = WALK_ERRORS | B(O_ENOMEM),
+	/* EOPNOTSUPP for all three when memlab was built without them. */
+	[OP_INJECT] = B(O_OK) | B(O_EINVAL) | B(O_E2BIG) | B(O_EFAULT) | B(O_ESRCH) |
+		      B(O_EPERM) | B(O_ENOMEM) | B(O_EOPNOTSUPP) | B(O_EBUSY) | B(O_ENOSPC),
+	[OP_RESTORE] = B(O_OK) | B(O_EINVAL) | B(O_E2BIG) | B(O_EFAULT) | B(O_EPERM) |
+		       B(O_ENOENT) | B(O_EOPNOTSUPP),
+	[OP_LIST_FAULTS] = B(O_OK) | B(O_EINVAL) | B(O_E2BIG) | B(O_EFAULT) | B(O_EPERM) |
+			   B(O_ENOMEM) | B(O_EOPNOTSUPP),
 	[OP_BAD_CMD] = B(O_ENOTTY),
 	[OP_PROC_IOCTL] = B(O_ENOTTY),
 	[OP_W_TARGET] = B(O_OK) | B(O_EINVAL) | B(O_ESRCH) | B(O_EPERM) | B(O_EFAULT),
 	[OP_W_VTOP] = B(O_OK) | B(O_EINVAL) | B(O_EFAULT),
 	/* procfs: EIO for a file without ->proc_write; EACCES to open it. */
 	[OP_W_READONLY] = B(O_EIO) | B(O_EACCES) | B(O_EFAULT),
+	/* faults is 0600: nobody's open fails with EACCES. */
+	[OP_W_FAULTS] = B(O_OK) | B(O_EINVAL) | B(O_EFAULT) | B(O_ESRCH) | B(O_EPERM) |
+			B(O_EACCES) | B(O_ENOMEM) | B(O_EOPNOTSUPP) | B(O_EBUSY) |
+			B(O_ENOSPC) | B(O_ENOENT),
 	[OP_R_VERSION] = B(O_OK) | B(O_EFAULT),
 	[OP_R_TARGET] = B(O_OK) | B(O_EFAULT),
 	[OP_R_SUMMARY] = READ_ERRORS,
 	[OP_R_MAPS] = READ_ERRORS,
 	[OP_R_VTOP] = READ_ERRORS | B(O_ENOMEM),
+	[OP_R_FAULTS] = B(O_OK) | B(O_EFAULT) | B(O_EACCES) | B(O_EPERM),
 	/* A misc device without ->read/->write/->mmap, as the VFS says. */
 	[OP_DEV_RW] = B(O_EINVAL),
 	[OP_DEV_MMAP] = B(O_ENODEV),
@@ -252,7 +273,27 @@ static const struct cmdinfo cmds[] = {
 	  MEMLAB_SCAN_SIZE_VER0, OP_SCAN },
 	{ "VTOP", MEMLAB_IOC_VTOP, sizeof(struct memlab_vtop),
 	  MEMLAB_VTOP_SIZE_VER0, OP_VTOP },
+	/* Only the injection phase makes these: see the note at the top. */
+	{ "INJECT", MEMLAB_IOC_INJECT, sizeof(struct memlab_inject),
+	  MEMLAB_INJECT_SIZE_VER0, OP_INJECT },
+	{ "RESTORE", MEMLAB_IOC_RESTORE, sizeof(struct memlab_restore),
+	  MEMLAB_RESTORE_SIZE_VER0, OP_RESTORE },
+	{ "LIST_FAULTS", MEMLAB_IOC_LIST_FAULTS, sizeof(struct memlab_list_faults),
+	  MEMLAB_LIST_FAULTS_SIZE_VER0, OP_LIST_FAULTS },
 };
+
+#define NR_WALK_CMDS	5		/* cmds[] up to VTOP */
+#define CMD_INJECT	(&cmds[NR_WALK_CMDS])
+
+/* Set while a call of the injection phase is made: its commands only. */
+static bool injecting;
+
+static const struct cmdinfo *cmd_pick(struct rng *r)
+{
+	if (injecting)
+		return &cmds[NR_WALK_CMDS + below(r, ARRAY_SIZE(cmds) - NR_WALK_CMDS)];
+	return &cmds[below(r, NR_WALK_CMDS)];
+}
 
 #define IOC_SIZE_BITS	(((1u << _IOC_SIZEBITS) - 1) << _IOC_SIZESHIFT)
 
@@ -275,15 +316,15 @@ static const struct cmdinfo *cmd_lookup(unsigned int cmd)
 static const unsigned char vfs_ioctl_types[] = { 0x00, 0x15, 'T', 'X', 'f', 0x94 };
 
 /*
- * Nor do they reach INJECT, RESTORE or LIST_FAULTS (numbers 5 to 7): see
- * the note at the top.
+ * Nor, but in the injection phase, do they reach INJECT, RESTORE or
+ * LIST_FAULTS (numbers 5 to 7).
  */
 static unsigned int keep_out_of_vfs(unsigned int cmd)
 {
 	unsigned int type = _IOC_TYPE(cmd);
 	size_t i;
 
-	if (type == MEMLAB_IOC_MAGIC && _IOC_NR(cmd) >= 5 && _IOC_NR(cmd) <= 7)
+	if (!injecting && type == MEMLAB_IOC_MAGIC && _IOC_NR(cmd) >= 5 && _IOC_NR(cmd) <= 7)
 		return cmd | (8u << _IOC_NRSHIFT);
 	for (i = 0; i < ARRAY_SIZE(vfs_ioctl_types); i++)
 		if (type == vfs_ioctl_types[i])
@@ -295,28 +336,29 @@ static unsigned int keep_out_of_vfs(unsigned int cmd)
 
 enum phase {
 	PH_COMMANDS, PH_SIZES, PH_POINTERS, PH_PIDS, PH_FIELDS, PH_COMPAT,
-	PH_PROC_WRITES, PH_PROC_READS, PH_KILL, PH_NR
+	PH_PROC_WRITES, PH_PROC_READS, PH_INJECT, PH_KILL, PH_NR
 };
 
 static const char * const phase_names[PH_NR] = {
 	"ioctl_commands", "ioctl_sizes", "ioctl_pointers", "ioctl_pids",
 	"ioctl_fields", "ioctl_compat", "proc_writes", "proc_reads",
-	"killed_mid_call",
+	"injection", "killed_mid_call",
 };
 
 /* Per cent of the calls each phase makes (the kill phase counts rounds). */
 static const unsigned int phase_share[PH_NR] = {
-	[PH_COMMANDS] = 12, [PH_SIZES] = 12, [PH_POINTERS] = 13, [PH_PIDS] = 14,
-	[PH_FIELDS] = 25, [PH_COMPAT] = 8, [PH_PROC_WRITES] = 8,
-	[PH_PROC_READS] = 8,
+	[PH_COMMANDS] = 11, [PH_SIZES] = 11, [PH_POINTERS] = 12, [PH_PIDS] = 13,
+	[PH_FIELDS] = 22, [PH_COMPAT] = 7, [PH_PROC_WRITES] = 8,
+	[PH_PROC_READS] = 8, [PH_INJECT] = 8,
 };
 
-enum proc_file { F_VERSION, F_TARGET, F_SUMMARY, F_MAPS, F_VTOP, F_NR };
+/* The walkers' files; faults, after them, is the injection phase's only. */
+enum proc_file { F_VERSION, F_TARGET, F_SUMMARY, F_MAPS, F_VTOP, F_NR, F_FAULTS = F_NR };
 
-static const char * const proc_paths[F_NR] = {
+static const char * const proc_paths[F_NR + 1] = {
 	MEMLAB_PROC_DIR "/version", MEMLAB_PROC_DIR "/target",
 	MEMLAB_PROC_DIR "/summary", MEMLAB_PROC_DIR "/maps",
-	MEMLAB_PROC_DIR "/vtop",
+	MEMLAB_PROC_DIR "/vtop", MEMLAB_PROC_DIR "/faults",
 };
 
 struct range {
@@ -347,10 +389,12 @@ static struct {
 	unsigned long thp, swapped, hugetlb;
 	bool have_compat;
 	bool have_nobody;
+	bool have_inject;		/* MEMLAB_FEAT_INJECT */
+	__u64 last_id;			/* the last fault this worker armed */
 } C;
 
 /* Offsets of the read-only arguments in C.ro, one per command. */
-static const size_t ro_offset[] = { 0, 512, 1024, 1536, 2048 };
+static const size_t ro_offset[] = { 0, 512, 1024, 1536, 2048, 2560, 3072, 3584 };
 
 static bool self_mapped(unsigned long addr)
 {
@@ -612,6 +656,41 @@ static bool vec_fits(unsigned long vec, __u64 n, __u64 size)
 	return size && n <= room / size;
 }
 
+/*
+ * Can an INJECT as root name @pid without arming anything but the victim?
+ * The victim, one of its threads, or a pid that cannot be armed.
+ */
+static bool inject_pid_safe(pid_t pid)
+{
+	if (pid < 0 || pid >= C.pid_max)
+		return true;
+	if (pid == C.victim || pid == C.victim_tid || pid == 1 || pid == 2 || pid == C.zombie)
+		return true;
+	return pid == C.reaped && kill(pid, 0) && errno == ESRCH;
+}
+
+/* INJECT: what its fields, and the process it names, lead to. */
+static void predict_inject(struct prediction *p, const struct memlab_inject *inj)
+{
+	pid_t pid = (pid_t)inj->pid;
+
+	if (C.nobody)
+		p->problems |= B(O_EPERM);
+	if (inj->flags & ~(__u64)MEMLAB_INJECT_FLAGS || inj->reserved ||
+	    !inj->deny || inj->deny & ~MEMLAB_DENY_ALL || !inj->len ||
+	    inj->start % PS || inj->len % PS || inj->start + inj->len < inj->start ||
+	    inj->start + inj->len > C.tsm)
+		p->problems |= B(O_EINVAL);
+	if (pid < 0 || pid >= C.pid_max || pid == C.zombie || pid == C.reaped)
+		p->problems |= B(O_ESRCH);
+	else if (pid == 1 || pid == 2)
+		p->problems |= B(O_EINVAL);
+	else if (pid != C.victim && pid != C.victim_tid)
+		p->maybe |= B(O_ESRCH) | B(O_EINVAL) | B(O_EPERM);
+	/* What the victim has mapped there, and what is armed already. */
+	p->maybe |= B(O_ENOMEM) | B(O_EOPNOTSUPP) | B(O_EBUSY) | B(O_ENOSPC);
+}
+
 static unsigned int predict_handler(const struct call *c, const void *arg)
 {
 	struct prediction p = {};
@@ -673,9 +752,39 @@ static unsigned int predict_handler(const struct call *c, const void *arg)
 			p.maybe |= B(O_ENOMEM);
 		break;
 	}
+	case OP_INJECT:
+		predict_inject(&p, arg);
+		break;
+	case OP_RESTORE: {
+		const struct memlab_restore *res = arg;
+
+		if (C.nobody)
+			p.problems |= B(O_EPERM);
+		if (res->flags & ~(__u64)MEMLAB_RESTORE_FLAGS)
+			p.problems |= B(O_EINVAL);
+		if (!(res->flags & MEMLAB_RESTORE_ALL))
+			p.maybe |= B(O_ENOENT);
+		break;
+	}
+	case OP_LIST_FAULTS: {
+		const struct memlab_list_faults *l = arg;
+		__u64 n = l->vec_len < 64 ? l->vec_len : 64;
+
+		if (C.nobody)
+			p.problems |= B(O_EPERM);
+		if (l->flags || l->reserved || !l->vec_len ||
+		    l->info_size < MEMLAB_FAULT_INFO_SIZE_VER0 || l->info_size > PS)
+			p.problems |= B(O_EINVAL);
+		/* Records are only written if faults are armed. */
+		if (!vec_fits(l->vec, n, l->info_size))
+			p.maybe |= B(O_EFAULT);
+		break;
+	}
 	default:
 		break;
 	}
+	if (c->ci->op >= OP_INJECT && c->ci->op <= OP_LIST_FAULTS && !C.have_inject)
+		return B(O_EOPNOTSUPP) | (C.nobody ? B(O_EPERM) : 0);
 	return prediction_outcomes(&p);
 }
 
@@ -843,6 +952,38 @@ static void build_valid(struct rng *r, const struct cmdinfo *ci, void *p, __u64 
 		v->addr = mapped_pick(r) + below(r, PS);
 		break;
 	}
+	case OP_INJECT: {
+		struct memlab_inject *inj = p;
+
+		inj->size = usize;
+		inj->pid = chance(r, 80) ? C.victim : C.victim_tid;
+		inj->start = mapped_pick(r);
+		inj->len = (1 + below(r, chance(r, 80) ? 4 : 64)) * PS;
+		inj->deny = 1 + (__u32)below(r, MEMLAB_DENY_ALL);
+		inj->flags = chance(r, 30) ? MEMLAB_INJECT_ONESHOT : 0;
+		break;
+	}
+	case OP_RESTORE: {
+		struct memlab_restore *res = p;
+
+		res->size = usize;
+		if (chance(r, 5))
+			res->flags = MEMLAB_RESTORE_ALL;
+		else
+			res->id = chance(r, 70) ? C.last_id - below(r, 3) : below(r, 1 << 20);
+		break;
+	}
+	case OP_LIST_FAULTS: {
+		struct memlab_list_faults *l = p;
+		const __u32 sizes[] = { sizeof(struct memlab_fault_info), 72, 128, PS };
+
+		l->size = usize;
+		l->info_size = chance(r, 70) ? sizeof(struct memlab_fault_info) : PICK(r, sizes);
+		l->vec_len = 1 + below(r, 80);
+		l->start_id = chance(r, 60) ? 0 : C.last_id - below(r, 8);
+		l->vec = vec_place(r, (l->vec_len < 64 ? l->vec_len : 64) * l->info_size);
+		break;
+	}
 	default:
 		break;
 	}
@@ -878,6 +1019,7 @@ static void set_pid_field(const struct cmdinfo *ci, void *p, __u32 pid)
 	case OP_MAPS: ((struct memlab_maps *)p)->pid = pid; break;
 	case OP_SCAN: ((struct memlab_scan *)p)->pid = pid; break;
 	case OP_VTOP: ((struct memlab_vtop *)p)->pid = pid; break;
+	case OP_INJECT: ((struct memlab_inject *)p)->pid = pid; break;
 	default: break;
 	}
 }
@@ -886,7 +1028,7 @@ static void set_pid_field(const struct cmdinfo *ci, void *p, __u32 pid)
 
 static void gen_commands(struct rng *r, struct call *c)
 {
-	const struct cmdinfo *ci = &cmds[below(r, ARRAY_SIZE(cmds))];
+	const struct cmdinfo *ci = cmd_pick(r);
 	unsigned int cmd = ci->cmd;
 	bool high = false;
 	unsigned long full;
@@ -956,7 +1098,7 @@ static void gen_commands(struct rng *r, struct call *c)
 
 static void gen_sizes(struct rng *r, struct call *c)
 {
-	const struct cmdinfo *ci = &cmds[below(r, ARRAY_SIZE(cmds))];
+	const struct cmdinfo *ci = cmd_pick(r);
 	static unsigned char tmp[PS + 64];
 	unsigned char *p;
 	__u64 usize = ci->ksize;
@@ -1025,7 +1167,7 @@ static void gen_sizes(struct rng *r, struct call *c)
 
 static void gen_pointers(struct rng *r, struct call *c, bool compat)
 {
-	const struct cmdinfo *ci = &cmds[below(r, ARRAY_SIZE(cmds))];
+	const struct cmdinfo *ci = cmd_pick(r);
 	unsigned long ptr;
 	unsigned int n = compat ? 9 : 16;
 
@@ -1099,7 +1241,7 @@ static void gen_pointers(struct rng *r, struct call *c, bool compat)
 
 static void gen_pids(struct rng *r, struct call *c)
 {
-	const struct cmdinfo *ci = &cmds[1 + below(r, ARRAY_SIZE(cmds) - 1)];
+	const struct cmdinfo *ci = injecting ? CMD_INJECT : &cmds[1 + below(r, NR_WALK_CMDS - 1)];
 
 	setup_valid_ioctl(r, c, ci);
 	c->pid = pid_pick(r, &c->pid_class);
@@ -1213,6 +1355,59 @@ static void mutate_field(struct rng *r, const struct cmdinfo *ci, void *p)
 		}
 		break;
 	}
+	case OP_INJECT: {
+		struct memlab_inject *inj = p;
+
+		switch (below(r, 9)) {
+		case 0: inj->flags = interesting_u64(r); break;
+		case 1: inj->reserved = (__u32)interesting_u64(r); break;
+		case 2: inj->deny = chance(r, 50) ? (__u32)below(r, 16) : (__u32)interesting_u64(r); break;
+		case 3: inj->start = addr_pick(r); break;
+		case 4: inj->start = interesting_u64(r); break;
+		case 5:
+			inj->len = PICK(r, ((__u64[]){ 0, 1, PS - 1, PS + 1, 2 * MiB, 1ULL << 30,
+				C.tsm, ~0ULL - PS + 1, ~0ULL }));
+			break;
+		case 6: inj->len = interesting_u64(r); break;
+		case 7: inj->pid = (__u32)interesting_u64(r); break;
+		default:	/* outputs: ignored on the way in */
+			inj->id = rnd(r);
+			inj->enforced = (__u32)rnd(r);
+			break;
+		}
+		break;
+	}
+	case OP_RESTORE: {
+		struct memlab_restore *res = p;
+
+		switch (below(r, 3)) {
+		case 0: res->flags = interesting_u64(r); break;
+		case 1: res->id = interesting_u64(r); break;
+		default: res->restored = rnd(r); break;
+		}
+		break;
+	}
+	case OP_LIST_FAULTS: {
+		struct memlab_list_faults *l = p;
+
+		switch (below(r, 7)) {
+		case 0: l->flags = interesting_u64(r); break;
+		case 1: l->reserved = (__u32)interesting_u64(r); break;
+		case 2: l->start_id = interesting_u64(r); break;
+		case 3: l->vec = vec_pick(r, (l->vec_len < 64 ? l->vec_len : 64) * l->info_size); break;
+		case 4: l->vec_len = PICK(r, ((__u64[]){ 0, 1, 63, 64, 65, 1 << 20, ~0ULL })); break;
+		case 5:
+			l->info_size = PICK(r, ((__u32[]){ 0, 1, MEMLAB_FAULT_INFO_SIZE_VER0 - 1,
+				MEMLAB_FAULT_INFO_SIZE_VER0, MEMLAB_FAULT_INFO_SIZE_VER0 + 1, PS, PS + 1,
+				0xffffffff }));
+			break;
+		default:
+			l->count = rnd(r);
+			l->next_id = rnd(r);
+			break;
+		}
+		break;
+	}
 	default:
 		break;
 	}
@@ -1220,7 +1415,7 @@ static void mutate_field(struct rng *r, const struct cmdinfo *ci, void *p)
 
 static void gen_fields(struct rng *r, struct call *c)
 {
-	const struct cmdinfo *ci = &cmds[below(r, ARRAY_SIZE(cmds))];
+	const struct cmdinfo *ci = cmd_pick(r);
 	unsigned int i, n = (unsigned int)below(r, 4);
 
 	setup_valid_ioctl(r, c, ci);
@@ -1410,8 +1605,8 @@ static int k_strtoull(const char *s, unsigned int base, unsigned long long *res)
 	return 0;
 }
 
-/* kstrtoint(s, 10): a leading '-' is allowed. */
-static int k_strtoint(const char *s, int *res)
+/* kstrtoint(s, base): a leading '-' is allowed. */
+static int k_strtoint_base(const char *s, unsigned int base, int *res)
 {
 	unsigned long long v;
 	int ret;
@@ -1419,7 +1614,7 @@ static int k_strtoint(const char *s, int *res)
 	if (s[0] == '-') {
 		if (s[1] == '+')
 			return -EINVAL;	/* _kstrtoull() takes no sign */
-		ret = k_strtoull(s + 1, 10, &v);
+		ret = k_strtoull(s + 1, base, &v);
 		if (ret)
 			return ret;
 		if (v > (unsigned long long)INT_MAX + 1)
@@ -1427,13 +1622,18 @@ static int k_strtoint(const char *s, int *res)
 		*res = (int)-(long long)v;
 		return 0;
 	}
-	ret = k_strtoull(s, 10, &v);
+	ret = k_strtoull(s, base, &v);
 	if (ret)
 		return ret;
 	if (v > INT_MAX)
 		return -ERANGE;
 	*res = (int)v;
 	return 0;
+}
+
+static int k_strtoint(const char *s, int *res)
+{
+	return k_strtoint_base(s, 10, res);
 }
 
 /* What "self" or a pid written to "target" does, after strim(). */
@@ -1624,6 +1824,226 @@ static void gen_proc_reads(struct rng *r, struct call *c)
 	c->expect = documented[c->op];
 	if ((c->op == OP_R_VERSION || c->op == OP_R_TARGET) && c->check)
 		c->expect = B(O_OK);
+}
+
+/* --- the injection phase: its commands, and text for /proc/memlab/faults --------- */
+
+static int deny_parse(const char *s, __u32 *deny)
+{
+	*deny = 0;
+	for (; *s; s++) {
+		switch (*s) {
+		case 'r': *deny |= MEMLAB_DENY_READ; break;
+		case 'w': *deny |= MEMLAB_DENY_WRITE; break;
+		case 'x': *deny |= MEMLAB_DENY_EXEC; break;
+		default: return -EINVAL;
+		}
+	}
+	return *deny ? 0 : -EINVAL;
+}
+
+/*
+ * memlab_faults_write() after its copy: memdup_user_nul(), strim(), at
+ * most 7 words split at ' ' and '\t', then "inject PID ADDR LEN DENY
+ * [oneshot]" (kstrtoint and kstrtou64, base 0) or "restore ID|all".
+ * @pid: the pid an inject names, or -1 if the text names none.
+ */
+static unsigned int faults_text_outcomes(const char *text, size_t len, long long *pid)
+{
+	char buf[300], *s, *e, *p, *tok, *w[7];
+	struct prediction pr = {};
+	int n = 0;
+
+	*pid = -1;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	e = buf + strlen(buf);
+	while (e > buf && k_isspace(e[-1]))
+		*--e = '\0';
+	for (s = buf; k_isspace(*s); s++)
+		;
+	for (p = s; (tok = strsep(&p, " \t"));) {
+		if (n == 7)
+			return B(O_EINVAL);	/* too many words */
+		if (*tok)
+			w[n++] = tok;
+	}
+	if (n && !strcmp(w[0], "inject")) {
+		struct memlab_inject inj = {};
+		unsigned long long start, length;
+		int nr;
+
+		if (n < 5 || k_strtoint_base(w[1], 0, &nr) || nr < 0 ||
+		    k_strtoull(w[2], 0, &start) || k_strtoull(w[3], 0, &length) ||
+		    deny_parse(w[4], &inj.deny) || (n == 6 && strcmp(w[5], "oneshot")) || n > 6)
+			return B(O_EINVAL);
+		*pid = nr;
+		inj.pid = (__u32)nr;
+		inj.start = start;
+		inj.len = length;
+		inj.flags = n == 6 ? MEMLAB_INJECT_ONESHOT : 0;
+		predict_inject(&pr, &inj);
+	} else if (n && !strcmp(w[0], "restore")) {
+		unsigned long long id;
+
+		if (n != 2 || (strcmp(w[1], "all") && k_strtoull(w[1], 0, &id)))
+			return B(O_EINVAL);
+		if (strcmp(w[1], "all"))
+			pr.maybe |= B(O_ENOENT);
+	} else {
+		return B(O_EINVAL);
+	}
+	if (!C.have_inject)
+		return B(O_EOPNOTSUPP);
+	return prediction_outcomes(&pr);
+}
+
+static unsigned int predict_faults_write(const struct call *c, long long *pid)
+{
+	*pid = -1;
+	if (C.nobody)
+		return B(O_EACCES);	/* mode 0600 */
+	if (c->ptr >= C.tsm)
+		return B(O_EFAULT);	/* vfs_write(): access_ok() */
+	if (c->len > 256)
+		return B(O_EINVAL);
+	if (c->len && readable_from(c->ptr) < c->len)
+		return B(O_EFAULT);
+	return faults_text_outcomes((const char *)c->ptr, c->len, pid);
+}
+
+static void pid_word(struct rng *r, char *w, size_t size)
+{
+	const long long safe[] = {
+		C.victim, C.victim, C.victim, C.victim, C.victim_tid, 1, 2, C.zombie,
+		C.reaped, -1, C.pid_max, 0x7fffffff, 0x80000000LL,
+	};
+	long long pid = PICK(r, safe);
+
+	switch (below(r, 8)) {
+	case 0: snprintf(w, size, "%#llx", pid); break;
+	case 1: snprintf(w, size, "0%llo", pid); break;
+	case 2: snprintf(w, size, "+%lld", pid); break;
+	case 3: snprintf(w, size, "%lldx", pid); break;
+	default: snprintf(w, size, "%lld", pid); break;
+	}
+}
+
+/* The words of a command for /proc/memlab/faults, mostly well formed. */
+static int faults_words(struct rng *r, char w[8][48])
+{
+	static const char * const denies[] = {
+		"r", "w", "x", "rw", "wx", "rx", "rwx", "xwr", "ww", "", "q", "R", "rwxq", "-",
+	};
+	unsigned long addr;
+	int n;
+
+	if (chance(r, 75)) {
+		snprintf(w[0], 48, "%s", chance(r, 95) ? "inject" :
+			 PICK(r, ((const char *[]){ "Inject", "injectx", "inj", "INJECT" })));
+		pid_word(r, w[1], 48);
+		addr = chance(r, 85) ? mapped_pick(r) : addr_pick(r);
+		if (chance(r, 5))
+			addr += 1 + below(r, PS - 1);
+		snprintf(w[2], 48, chance(r, 70) ? "%#lx" : chance(r, 50) ? "%lu" : "0x%lxg", addr);
+		snprintf(w[3], 48, chance(r, 70) ? "%lu" : "%#lx",
+			 chance(r, 85) ? (1 + below(r, 4)) * PS :
+			 PICK(r, ((unsigned long[]){ 0, 1, PS - 1, 1UL << 40, ~0UL, ~0UL - PS + 1 })));
+		snprintf(w[4], 48, "%s", PICK(r, denies));
+		n = 5;
+		if (chance(r, 30))
+			snprintf(w[n++], 48, "%s", chance(r, 90) ? "oneshot" : "once");
+	} else {
+		snprintf(w[0], 48, "%s", chance(r, 95) ? "restore" : "Restore");
+		switch (below(r, 6)) {
+		case 0: snprintf(w[1], 48, "all"); break;
+		case 1: snprintf(w[1], 48, "%s", PICK(r, ((const char *[]){ "All", "-1", "", "0x", "1e3" }))); break;
+		case 2: snprintf(w[1], 48, "%#llx", (unsigned long long)C.last_id); break;
+		default: snprintf(w[1], 48, "%llu", (unsigned long long)(C.last_id - below(r, 3))); break;
+		}
+		n = chance(r, 10) ? 1 : 2;
+	}
+	while (chance(r, 5) && n < 8)
+		snprintf(w[n++], 48, "%s", PICK(r, ((const char *[]){ "oneshot", "x", "" })));
+	return n;
+}
+
+static void gen_faults_write(struct rng *r, struct call *c)
+{
+	static const char * const seps[] = { " ", " ", " ", "  ", "\t", " \t " };
+	static const struct {
+		const char *s;
+		size_t len;
+	} ends[] = { { "", 0 }, { "\n", 1 }, { "\n", 1 }, { " \n", 2 }, { "\0oneshot", 8 } };
+	char w[8][48], text[480];
+	size_t len;
+	long long pid;
+	int n, i, k;
+
+	c->kind = K_WRITE;
+	c->file = F_FAULTS;
+	c->op = OP_W_FAULTS;
+	n = faults_words(r, w);
+	k = (int)below(r, ARRAY_SIZE(ends));
+	for (;;) {
+		len = (size_t)snprintf(text, sizeof(text), "%s",
+				       PICK(r, ((const char *[]){ "", "", "", " ", "\t", "\n" })));
+		for (i = 0; i < n; i++)
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s",
+						i ? PICK(r, seps) : "", w[i]);
+		memcpy(text + len, ends[k].s, ends[k].len);
+		len += ends[k].len;
+		if (len > 256 && chance(r, 90))
+			len = 256;
+		/* What the kernel would read: the pid must be safe to arm. */
+		c->len = len;
+		c->ptr = (unsigned long)text;
+		if (C.nobody || !strcmp(w[0], "restore"))
+			break;
+		faults_text_outcomes(text, len, &pid);
+		if (pid < 0 || inject_pid_safe((pid_t)pid))
+			break;
+		snprintf(w[1], 48, "%d", C.victim);
+	}
+	c->ptr = text_place(r, c, text, len);
+	if (chance(r, 3))
+		c->len = PICK(r, ((size_t[]){ 0, 257, PS, 1 << 20 }));
+	c->expect = predict_faults_write(c, &pid);
+	/* The same check on what was placed, where the kernel reads it. */
+	if (!C.nobody && pid >= 0 && !inject_pid_safe((pid_t)pid))
+		ksft_exit_fail_msg("fuzz_test: a faults write would arm pid %lld\n", pid);
+}
+
+static void gen_faults_read(struct rng *r, struct call *c)
+{
+	gen_proc_reads(r, c);
+	c->file = F_FAULTS;
+	c->op = OP_R_FAULTS;
+	c->pre_target[0] = c->pre_vtop[0] = '\0';
+	c->expect = C.nobody ? B(O_EACCES) : documented[OP_R_FAULTS] & ~(B(O_EACCES) | B(O_EPERM));
+}
+
+/*
+ * INJECT, RESTORE and LIST_FAULTS through the other phases' generators
+ * (cmd_pick() gives them only these), and the faults file.
+ */
+static void gen_inject(struct rng *r, struct call *c)
+{
+	switch (below(r, 10)) {
+	case 0: gen_commands(r, c); break;
+	case 1: gen_sizes(r, c); break;
+	case 2: gen_pointers(r, c, false); break;
+	case 3: gen_pids(r, c); break;
+	case 4: case 5: gen_fields(r, c); break;
+	case 6:
+		if (C.have_compat) {
+			gen_compat(r, c);
+			break;
+		}
+		/* fall through */
+	case 7: case 8: gen_faults_write(r, c); break;
+	default: gen_faults_read(r, c); break;
+	}
 }
 
 /* --- making the call and checking it --------------------------------------------- */
@@ -1844,6 +2264,7 @@ static const char *check_output(const struct call *c, long ret)
 		case F_SUMMARY: return strncmp(s, "Rss:", 4) ? "summary does not start with Rss:" : NULL;
 		case F_MAPS: return strncmp(s, "Address", 7) ? "maps does not start with its header" : NULL;
 		case F_VTOP: return strncmp(s, "Address:", 8) ? "vtop does not start with Address:" : NULL;
+		case F_FAULTS: return strncmp(s, "ID ", 3) ? "faults does not start with its header" : NULL;
 		}
 		return NULL;
 	}
@@ -1979,9 +2400,114 @@ static const char *check_output(const struct call *c, long ret)
 		}
 		return NULL;
 	}
+	case OP_INJECT: {
+		const struct memlab_inject *inj = p;
+		__u32 want = inj->deny & MEMLAB_DENY_READ ? MEMLAB_DENY_ALL : inj->deny;
+
+		if (!inj->id || inj->id <= C.last_id)
+			return "INJECT: an id that is 0 or not new";
+		if (inj->enforced != want)
+			return "INJECT: enforced is not deny, widened to rwx for r";
+		if (inj->pid != (__u32)C.victim && inj->pid != (__u32)C.victim_tid)
+			return "INJECT: armed a process other than the victim";
+		C.last_id = inj->id;
+		return NULL;
+	}
+	case OP_RESTORE: {
+		const struct memlab_restore *res = p;
+
+		if (!(res->flags & MEMLAB_RESTORE_ALL) && res->restored != 1)
+			return "RESTORE: of one id, restored is not 1";
+		return NULL;
+	}
+	case OP_LIST_FAULTS: {
+		const struct memlab_list_faults *l = p;
+		const struct memlab_list_faults *in = (const void *)c->saved;
+		__u64 k, prev_id = 0;
+
+		if (l->count > in->vec_len || l->count > 64)
+			return "LIST_FAULTS: more records than vec_len or a batch";
+		if (!vec_fits(in->vec, l->count, in->info_size) || in->vec == c->ptr)
+			return NULL;
+		for (k = 0; k < l->count; k++) {
+			const unsigned char *rec = (const unsigned char *)(unsigned long)in->vec +
+						   k * in->info_size;
+			const struct memlab_fault_info *f = (const void *)rec;
+
+			if (f->id < in->start_id || f->id <= prev_id)
+				return "LIST_FAULTS: ids out of order or below start_id";
+			if (f->start >= f->end || f->start % PS || f->end % PS ||
+			    !f->deny || f->deny & ~MEMLAB_DENY_ALL ||
+			    f->state < MEMLAB_FAULT_ARMED || f->state > MEMLAB_FAULT_LOST ||
+			    f->flags & ~(__u64)MEMLAB_INJECT_FLAGS || f->reserved)
+				return "LIST_FAULTS: a record makes no sense";
+			/* pid_vnr() of the victim, or 0 once it has gone. */
+			if (f->pid && f->pid != (__u32)C.victim)
+				return "LIST_FAULTS: a fault in a process other than the victim";
+			for (i = sizeof(*f); i < in->info_size; i++)
+				if (rec[i])
+					return "LIST_FAULTS: bytes past the record are not zeroed";
+			prev_id = f->id;
+		}
+		if (l->next_id && l->count && l->next_id <= prev_id)
+			return "LIST_FAULTS: next_id is not after the last record";
+		return NULL;
+	}
 	default:
 		return NULL;
 	}
+}
+
+/* Faults armed now (LIST_FAULTS from id 0), or -1 if they cannot be listed. */
+static long faults_armed(void)
+{
+	static struct memlab_fault_info infos[64];
+	struct memlab_list_faults l = {
+		.size = sizeof(l), .vec = (unsigned long)infos, .vec_len = 64,
+		.info_size = sizeof(infos[0]),
+	};
+	long n = 0;
+
+	do {
+		if (ioctl(C.dev_fd, MEMLAB_IOC_LIST_FAULTS, &l))
+			return -1;
+		n += (long)l.count;
+		l.start_id = l.next_id;
+	} while (l.next_id);
+	return n;
+}
+
+/*
+ * The pid an INJECT as root names, in the bytes the kernel will read,
+ * made one that inject_pid_safe() allows: the victim, written into the
+ * argument, or the read-only valid argument (which names the victim) when
+ * the argument cannot be written. Arguments the kernel cannot read up to
+ * the pid fail with EFAULT before anything is armed.
+ */
+static void make_inject_safe(struct call *c)
+{
+	const size_t pid_end = offsetof(struct memlab_inject, pid) + sizeof(__u32);
+	struct memlab_inject *inj = (void *)c->ptr;
+	unsigned int cmd = (unsigned int)c->cmd;
+
+	if (C.nobody || (c->kind != K_IOCTL && c->kind != K_IOCTL32) || c->op == OP_PROC_IOCTL ||
+	    (cmd & ~IOC_SIZE_BITS) != (MEMLAB_IOC_INJECT & ~IOC_SIZE_BITS))
+		return;
+	/* Program text is readable too, though readable_from() says 0. */
+	if (readable_from(c->ptr) < pid_end && !(c->ptr_class && !strcmp(c->ptr_class, "text")))
+		return;
+	if (inject_pid_safe((pid_t)inj->pid))
+		return;
+	c->pid_class = "made the victim (was not safe to arm)";
+	if (readable_from(c->ptr) >= pid_end && c->writable) {
+		inj->pid = (__u32)C.victim;
+		c->pid = C.victim;
+		return;
+	}
+	c->ptr = (unsigned long)C.ro + ro_offset[CMD_INJECT - cmds];
+	c->ptr_class = "read-only, valid (instead of an unsafe one)";
+	c->writable = false;
+	c->pid = C.victim;
 }
 
 typedef void (*gen_fn)(struct rng *r, struct call *c);
@@ -1996,6 +2522,7 @@ static const gen_fn generators[PH_NR] = {
 	[PH_POINTERS] = gen_pointers64, [PH_PIDS] = gen_pids,
 	[PH_FIELDS] = gen_fields, [PH_COMPAT] = gen_compat,
 	[PH_PROC_WRITES] = gen_proc_writes, [PH_PROC_READS] = gen_proc_reads,
+	[PH_INJECT] = gen_inject,
 };
 
 static uint64_t call_seed(int phase, long index)
@@ -2010,9 +2537,9 @@ static void run_call(int phase, long index)
 {
 	struct call *c = &the_call;
 	const char *bad;
+	long ret, armed_before;
 	enum outcome o;
 	struct rng r;
-	long ret;
 	int err = 0;
 
 	memset(c, 0, offsetof(struct call, saved));
@@ -2021,9 +2548,13 @@ static void run_call(int phase, long index)
 	c->file = -1;
 	c->off = -1;
 	rng_init(&r, call_seed(phase, index));
+	injecting = phase == PH_INJECT;
 	generators[phase](&r, c);
+	make_inject_safe(c);
 	if (c->kind == K_IOCTL || c->kind == K_IOCTL32)
 		c->expect = predict_ioctl(c);
+	/* A failed INJECT must leave nothing armed (dev.c undoes it). */
+	armed_before = c->op == OP_INJECT && !C.nobody && !c->writable ? faults_armed() : -1;
 	/* The argument as passed, for checks and reports. */
 	c->saved_len = 0;
 	if (c->kind == K_IOCTL || c->kind == K_IOCTL32) {
@@ -2038,6 +2569,8 @@ static void run_call(int phase, long index)
 	ret = do_call(c, &err);
 	o = outcome_of(ret, err);
 	my_stats->count[phase][c->op][o]++;
+	if (armed_before >= 0 && o != O_OK && faults_armed() != armed_before)
+		report(c, ret, err, "a failed INJECT left a fault armed");
 
 	if (C.verbose) {
 		char line[REPORT_LEN];
@@ -2202,8 +2735,31 @@ static void print_counts(int phase)
 	}
 }
 
+/*
+ * After the injection phase: restore everything, and nothing may be left
+ * listed; the victim, which never touched what was armed, is alive.
+ */
+static const char *restore_everything(void)
+{
+	struct memlab_restore res = { .size = sizeof(res), .flags = MEMLAB_RESTORE_ALL };
+	int status;
+
+	if (!C.have_nobody || !C.have_inject)
+		return NULL;	/* not root, or nothing to arm: nothing was */
+	if (ioctl(C.dev_fd, MEMLAB_IOC_RESTORE, &res))
+		return "RESTORE of all failed";
+	ksft_print_msg("injection: %llu faults were armed at the end; all restored\n",
+		       (unsigned long long)res.restored);
+	if (faults_armed())
+		return "faults are still listed after RESTORE of all";
+	if (waitpid(C.victim, &status, WNOHANG))
+		return "the victim died";
+	return NULL;
+}
+
 static void run_phase(int phase, long ncalls, long first)
 {
+	const char *leftover = NULL;
 	pid_t pids[2] = { 0, 0 };
 	bool hung = false;
 	uint64_t calls = 0, violations = 0;
@@ -2261,12 +2817,15 @@ static void run_phase(int phase, long ncalls, long first)
 		for (k = 0; k < stats[w].violations[phase] && k < MAX_REPORTS; k++)
 			ksft_print_msg("  violation: %s\n", stats[w].report[phase][k]);
 	}
+	if (phase == PH_INJECT && (leftover = restore_everything()))
+		ksft_print_msg("%s: %s\n", phase_names[phase], leftover);
 	splats = kmsg_splats(phase_names[phase]);
 	total_splats += splats;
-	if (violations || hung || splats)
-		ksft_test_result_fail("%s: %" PRIu64 " calls, %" PRIu64 " violations%s%s (seed %#llx)\n",
+	if (violations || hung || splats || leftover)
+		ksft_test_result_fail("%s: %" PRIu64 " calls, %" PRIu64 " violations%s%s%s%s (seed %#llx)\n",
 				      phase_names[phase], calls, violations, hung ? ", a worker hung or died" : "",
-				      splats ? ", kernel log splat" : "", (unsigned long long)C.seed);
+				      splats ? ", kernel log splat" : "", leftover ? ", " : "",
+				      leftover ? leftover : "", (unsigned long long)C.seed);
 	else
 		ksft_test_result_pass("%s: %" PRIu64 " calls\n", phase_names[phase], calls);
 }
@@ -2689,6 +3248,28 @@ static void setup_processes(void)
 	close(pipefd[1]);
 }
 
+/* The read-only arguments of the injection commands: they name the victim. */
+static void setup_inject_args(void)
+{
+	struct memlab_inject *inj = (void *)(C.ro + ro_offset[5]);
+	struct memlab_restore *res = (void *)(C.ro + ro_offset[6]);
+	struct memlab_list_faults *l = (void *)(C.ro + ro_offset[7]);
+
+	mprotect(C.ro, PS, PROT_READ | PROT_WRITE);
+	inj->size = sizeof(*inj);
+	inj->pid = (__u32)C.victim;
+	inj->deny = MEMLAB_DENY_WRITE;
+	inj->start = (unsigned long)C.arena;
+	inj->len = PS;
+	res->size = sizeof(*res);
+	res->flags = MEMLAB_RESTORE_ALL;
+	l->size = sizeof(*l);
+	l->vec = (unsigned long)C.arena + ARG_AREA;
+	l->vec_len = 8;
+	l->info_size = sizeof(struct memlab_fault_info);
+	mprotect(C.ro, PS, PROT_READ);
+}
+
 /* Is there a 32-bit syscall entry? Without one, int $0x80 is a #GP. */
 static bool have_ia32_entry(void)
 {
@@ -2848,6 +3429,7 @@ int main(int argc, char **argv)
 	if (!C.have_nobody)
 		ksft_print_msg("not root: no unprivileged worker, no kernel log check\n");
 	C.have_compat = int80_works();
+	C.have_inject = ver.features & MEMLAB_FEAT_INJECT;
 
 	stats = mmap(NULL, 2 * sizeof(*stats), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -2866,6 +3448,7 @@ int main(int argc, char **argv)
 
 	setup_layout();
 	setup_processes();
+	setup_inject_args();
 	C.pid_hi = (C.reaped > C.churner ? C.reaped : C.churner) + 64;
 	if (C.pid_hi > C.pid_max)
 		C.pid_hi = C.pid_max;
