@@ -182,13 +182,26 @@ void memlab_request_service(struct memlab_armed_mm *amm)
 	queue_work(system_unbound_wq, &memlab_service_work);
 }
 
+/*
+ * The pid goes with the fault, after a grace period: an interceptor that
+ * found @f under RCU reads f->pid, and ours may be the last reference
+ * (a remote access to the mm of a process that has been reaped).
+ * memlab_fault_exit()'s rcu_barrier() waits for this callback.
+ */
+static void memlab_fault_free_rcu(struct rcu_head *rcu)
+{
+	struct memlab_fault *f = container_of(rcu, struct memlab_fault, rcu);
+
+	put_pid(f->pid);
+	kfree(f);
+}
+
 static void memlab_fault_free(struct memlab_fault *f)
 {
 	list_del_rcu(&f->mm_node);
 	list_del(&f->node);
 	memlab_nr_faults--;
-	put_pid(f->pid);
-	kfree_rcu(f, rcu);
+	call_rcu(&f->rcu, memlab_fault_free_rcu);
 }
 
 /* Restores are many in a test loop; a fault dropped by the kernel is news. */
@@ -613,6 +626,7 @@ long memlab_inject(struct memlab_inject *arg)
 	struct memlab_fault *f;
 	struct mm_struct *mm;
 	char deny[4], enforced[4];
+	pid_t nr = 0;
 	long ret;
 
 	if (!capable(CAP_SYS_ADMIN))
@@ -644,18 +658,26 @@ long memlab_inject(struct memlab_inject *arg)
 
 	mutex_lock(&memlab_fault_mutex);
 	ret = memlab_inject_locked(mm, f);
+	if (!ret) {
+		/*
+		 * Read under the mutex: once it is released, @f is the fault
+		 * list's, and its process exiting drops and frees it (and
+		 * its pid reference) at any time.
+		 */
+		arg->id = f->id;
+		arg->enforced = f->enforced;
+		nr = pid_nr(pid);
+	}
 	mutex_unlock(&memlab_fault_mutex);
 	mmput(mm);
 	if (ret)
 		goto out_put_pid;
 
-	arg->id = f->id;
-	arg->enforced = f->enforced;
-	pr_info_ratelimited("fault %llu armed: pid %d 0x%lx-0x%lx deny %s (enforced %s) %s\n",
-			    f->id, pid_nr(f->pid), f->start, f->end,
-			    memlab_deny_string(f->deny, deny),
-			    memlab_deny_string(f->enforced, enforced),
-			    f->flags & MEMLAB_INJECT_ONESHOT ? "oneshot" : "persistent");
+	pr_info_ratelimited("fault %llu armed: pid %d 0x%llx-0x%llx deny %s (enforced %s) %s\n",
+			    arg->id, nr, arg->start, arg->start + arg->len,
+			    memlab_deny_string(arg->deny, deny),
+			    memlab_deny_string(arg->enforced, enforced),
+			    arg->flags & MEMLAB_INJECT_ONESHOT ? "oneshot" : "persistent");
 	return 0;
 
 out_put_pid:
