@@ -40,6 +40,9 @@
 
 #include "memlab.h"
 
+#define CREATE_TRACE_POINTS
+#include "memlab_trace.h"
+
 static bool memlab_kprobe_registered;
 static struct tracepoint *memlab_signal_tp;
 /* Set while memlab itself sends a SIGSEGV, so that it is not counted twice. */
@@ -77,13 +80,13 @@ static const char *memlab_access_name(u32 access)
  * @rs: the fault's own log rate limit, so that one busy fault does not
  *	silence the others
  *
- * Not inlined, and its arguments are plain numbers, so that a kprobe or a
- * BPF program (memlab-trace) can attach to it: this is the hit's ABI.
+ * Every hit is the memlab:memlab_fault_hit tracepoint (memlab_trace.h), which
+ * memlab-trace counts; the kernel log gets a rate-limited line.
  */
-noinline void memlab_fault_hit(u64 id, pid_t tgid, unsigned long addr,
-			       u32 access, bool signalled,
-			       struct ratelimit_state *rs)
+void memlab_fault_hit(u64 id, pid_t tgid, unsigned long addr, u32 access,
+		      bool signalled, struct ratelimit_state *rs)
 {
+	trace_memlab_fault_hit(id, tgid, addr, access, signalled);
 	if (__ratelimit(rs))
 		pr_info("fault %llu hit: pid %d %s at 0x%lx: %s\n", id, tgid,
 			memlab_access_name(access), addr,
