@@ -14,6 +14,10 @@
  * RESTORE. The VM runner fails the run on a kernel splat.
  *
  * MEMLAB_RACE_SECONDS sets how long it runs (default 10; make stress: 60).
+ * Lifetimes count the targets' work, not seconds, and the run goes on (up
+ * to six times as long) until every kind of call has succeeded and an
+ * armed page has been hit: a KASAN kernel under TCG is a hundred times
+ * slower than hardware, and a test that did nothing must not pass.
  *
  * The targets live in a 2 MiB-aligned reserved region divided into slots;
  * every slot belongs to one thread of the target, which alone maps, unmaps,
@@ -96,6 +100,7 @@ struct slot {
 
 struct lane {
 	volatile pid_t pid;			/* 0 while being replaced */
+	volatile unsigned long ops;		/* what its mutators did so far */
 	struct slot slots[MUTATORS * SLOTS];
 };
 
@@ -219,7 +224,9 @@ static unsigned long slot_len(struct mutator *m, int i)
 
 static void map_slot(struct mutator *m, int i, uint64_t *s)
 {
-	unsigned long len = (64 * KiB + rnd(s) % (SLOT_LEN - 64 * KiB)) & ~(PAGE - 1);
+	/* Mostly small, to be quick to touch; now and then THP-sized. */
+	unsigned long max = rnd(s) % 4 ? 512 * KiB : SLOT_LEN;
+	unsigned long len = (64 * KiB + rnd(s) % (max - 64 * KiB)) & ~(PAGE - 1);
 	int kind = (int)(rnd(s) % 6);
 	char *p;
 
@@ -284,6 +291,7 @@ static void *mutator(void *arg)
 	for (;;) {
 		unsigned long len, off, n;
 
+		__atomic_add_fetch(&m->lane->ops, 1, __ATOMIC_RELAXED);
 		i = (int)(rnd(&s) % (SLOTS - 1));
 		if (!m->mapped[i]) {
 			map_slot(m, i, &s);
@@ -339,8 +347,8 @@ static void *mutator(void *arg)
 	return NULL;
 }
 
-/* A target: its mutators for @life_ms, then exit (or a SIGKILL first). */
-static void target(struct lane *lane, unsigned int life_ms)
+/* A target: its mutators for @life_ops operations, then exit (or a SIGKILL). */
+static void target(struct lane *lane, unsigned long life_ops)
 {
 	static struct mutator muts[MUTATORS];
 	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER };
@@ -375,22 +383,24 @@ static void target(struct lane *lane, unsigned int life_ms)
 	munmap(raw, RESERVE_LEN + align);
 	lane->pid = getpid();
 	__atomic_add_fetch(&sh->t.generations, 1, __ATOMIC_RELAXED);
-	usleep(life_ms * 1000);
+	while (lane->ops < life_ops)
+		usleep(5 * 1000);
 	_exit(0);
 }
 
 static pid_t start_target(struct lane *lane, uint64_t *s)
 {
-	unsigned int life_ms = 200 + (unsigned int)(rnd(s) % 1500);
+	unsigned long life_ops = 100 + rnd(s) % 900;
 	pid_t pid;
 	int i;
 
 	lane->pid = 0;
+	lane->ops = 0;
 	for (i = 0; i < MUTATORS * SLOTS; i++)
 		lane->slots[i].len = 0;
 	pid = fork();
 	if (!pid)
-		target(lane, life_ms);
+		target(lane, life_ops);
 	return pid;
 }
 
@@ -599,6 +609,24 @@ static void *worker_main(void *arg)
 
 /* --- the test ------------------------------------------------------------------ */
 
+/* Has every kind of call succeeded, and a target hit an armed page? */
+static bool every_kind_done(const struct worker *workers)
+{
+	int op, i;
+
+	for (op = 0; op < OP_NR; op++) {
+		unsigned long ok = 0;
+
+		if (op == OP_RESTORE || op == OP_READ_FAULTS)
+			continue;
+		for (i = 0; i < 5; i++)
+			ok += workers[i].counts[op].ok;
+		if (!ok)
+			return false;
+	}
+	return sh->t.accerr > 0 && sh->t.forks > 0 && sh->t.generations > LANES;
+}
+
 struct knob {
 	const char *path;
 	char old[64];
@@ -687,7 +715,7 @@ TEST(walk_and_inject_while_targets_churn)
 	const char *env = getenv("MEMLAB_RACE_SECONDS");
 	unsigned int seconds = env ? (unsigned int)atoi(env) : 10;
 	pid_t pids[LANES];
-	uint64_t end, s = seed(), drained_ns;
+	uint64_t end, hard_end, s = seed(), drained_ns, t0 = now_ns();
 	unsigned long kills = 0, bad_ops = 0;
 	long left;
 	size_t i;
@@ -719,12 +747,14 @@ TEST(walk_and_inject_while_targets_churn)
 
 	/* Targets end by themselves or are killed, and are replaced. */
 	end = now_ns() + seconds * 1000000000ULL;
-	while (now_ns() < end) {
+	hard_end = end + 5 * seconds * 1000000000ULL;
+	while (now_ns() < hard_end && (now_ns() < end || !every_kind_done(workers))) {
 		usleep(20 * 1000);
 		for (i = 0; i < LANES; i++) {
 			int status;
 
-			if (rnd(&s) % 40 == 0) {
+			/* Killed once it has done something. */
+			if (sh->lanes[i].ops > 50 && rnd(&s) % 40 == 0) {
 				kill(pids[i], SIGKILL);
 				kills++;
 			}
@@ -740,6 +770,7 @@ TEST(walk_and_inject_while_targets_churn)
 			;
 	}
 	sh->stop = 1;
+	TH_LOG("ran %.1f s", (now_ns() - t0) / 1e9);
 	for (i = 0; i < 5; i++)
 		pthread_join(workers[i].thread, NULL);
 	for (i = 0; i < LANES; i++) {
@@ -761,7 +792,7 @@ TEST(walk_and_inject_while_targets_churn)
 	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
 		put_knob(&knobs[i]);
 
-	TH_LOG("targets: %lu started, %lu killed; %lu maps, %lu unmaps, %lu mprotects, %lu mremaps, %lu madvises, %lu forks, %lu touches",
+	TH_LOG("targets: %lu started, %lu SIGKILLs sent; %lu maps, %lu unmaps, %lu mprotects, %lu mremaps, %lu madvises, %lu forks, %lu touches",
 	       sh->t.generations, kills, sh->t.maps, sh->t.unmaps, sh->t.mprotects, sh->t.mremaps,
 	       sh->t.madvises, sh->t.forks, sh->t.touches);
 	TH_LOG("armed pages hit: %lu SIGSEGV with SEGV_ACCERR; faults left after the targets: dropped in %llu ms",
