@@ -9,10 +9,18 @@
 #   make                 the module for every supported kernel, tools, tests
 #   make modules         only the module (KVER=... or KDIR=... for one kernel)
 #   make lint            checkpatch --strict and sparse on the module, zero findings
+#   make stress          the long runs: fuzzer (1,000,000 calls), race stress (60 s),
+#                        load/unload (100 cycles), in the VM of each kernel
+#   make check-debug     the suite, the fuzzer and the stress on the KASAN + lockdep
+#                        kernel of tests/debug.config (built once, ~15 min), then a
+#                        kmemleak scan
 #   make dkms-check      dkms add/build/install for each kernel, in a scratch tree
 #   make bench           memlab vs smaps_rollup, pagemap, PAGEMAP_SCAN and memory
 #                        bandwidth, in the VM (KVER=... for one kernel): bench/results/
 #   make bench-scaling   the walk's scaling sweep: Documentation/performance-scaling.svg
+#   make install         memlab, memlab-trace and their man pages under PREFIX
+#                        (/usr/local; DESTDIR too); the module: make dkms-check's
+#                        dkms, or insmod .output/KVER/memlab.ko
 #   make deps            install what is missing from Debian's packages
 #   make vm              an interactive shell in a VM with memlab loaded
 #   make clean
@@ -46,7 +54,7 @@ MODULE_SRCS := Kbuild $(wildcard module/*.c module/*.h) include/uapi/linux/memla
 MODULES := $(foreach k,$(KVERS),$(O)/$(k)/memlab.ko)
 
 .PHONY: all modules tools tests deps lint check dkms-check demo vm clean ksft \
-	bench bench-scaling
+	bench bench-scaling stress check-debug install
 
 all: modules tools tests
 
@@ -107,6 +115,16 @@ lint: $(O)/ksft/.extracted
 check: all lint
 	tests/check $(KVERS)
 
+stress: all
+	tests/check --stress $(KVERS)
+
+# The debug kernel is found (or installed, or built) first: its release
+# names the module build and the VM.
+check-debug: tools tests
+	tools/build-debug-kernel
+	$(MAKE) modules KVER=$$(tools/build-debug-kernel --release)
+	tests/check --debug $$(tools/build-debug-kernel --release)
+
 dkms-check:
 	tests/dkms-check $(KVERS)
 
@@ -124,6 +142,16 @@ demo: all
 
 vm: all
 	tools/vm/memlab-vm --kernel $(lastword $(KVERS))
+
+PREFIX ?= /usr/local
+
+install: tools
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 $(O)/tools/memlab $(DESTDIR)$(PREFIX)/bin/memlab
+	install -m 755 $(O)/tools/memlab-trace $(DESTDIR)$(PREFIX)/sbin/memlab-trace
+	install -m 644 Documentation/memlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/memlab.1
+	install -m 644 Documentation/memlab-trace.8 $(DESTDIR)$(PREFIX)/share/man/man8/memlab-trace.8
 
 clean:
 	rm -rf $(O)
