@@ -345,7 +345,7 @@ void map_print_text(FILE *f, const struct target *t, const struct map *m, bool c
 		fprintf(f, " %s", cell_names[st]);
 	}
 	fputc('\n', f);
-	fprintf(f, "Scale:  each cell is Cell bytes of its mapping (a power of two of pages, "
+	fprintf(f, "Scale:  each cell stands for the Cell column's bytes of its mapping (a power of two of pages, "
 		"at most %u cells a row);\n", m->width);
 	fputs("        ~~ marks unmapped address space, left out of the picture.\n", f);
 	fputs("Cells:  '!' if any page is armed; else what most pages are (present, swapped "
@@ -494,7 +494,7 @@ void map_print_svg(FILE *f, const struct target *t, const struct map *m)
 	svg_text(f, x_seg, y, "", "Segment");
 	svg_text(f, x_size, y, "text-anchor=\"end\"", "Size");
 	svg_text(f, x_cell, y, "text-anchor=\"end\"", "Cell");
-	svg_text(f, x_bar, y, "", "Pages (one cell = Cell of the mapping)");
+	svg_text(f, x_bar, y, "", "Pages (each cell: the size in the Cell column)");
 	svg_text(f, x_name, y, "", "Mapping");
 	fputs("</g>\n", f);
 
@@ -634,7 +634,7 @@ void map_print_svg(FILE *f, const struct target *t, const struct map *m)
 		}
 	}
 	y += 22;
-	snprintf(buf, sizeof(buf), "Scale: each cell is Cell bytes of its mapping, a power "
+	snprintf(buf, sizeof(buf), "Scale: each cell stands for the Cell column's bytes of its mapping, a power "
 		 "of two of pages, so that a mapping fits in %u cells; a longer bar is a "
 		 "bigger mapping.", m->width);
 	svg_text(f, SVG_MARGIN, y, "", buf);
