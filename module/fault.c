@@ -569,11 +569,13 @@ static int memlab_inject_locked(struct mm_struct *mm, struct memlab_fault *f)
 			/*
 			 * Registering the notifier takes all the mm's locks,
 			 * and gives up on any pending signal. Nothing is armed
-			 * yet: the call starts again once the signal has been
-			 * handled, as if it had not been made.
+			 * yet: the call starts again after a handler installed
+			 * with SA_RESTART, else fails with EINTR. Never a
+			 * restart regardless: a process that is signalled
+			 * more often than the locks can be taken would loop.
 			 */
 			if (ret == -EINTR)
-				ret = -ERESTARTNOINTR;
+				ret = -ERESTARTSYS;
 			goto out_unlock;
 		}
 	}
@@ -700,10 +702,16 @@ static u64 memlab_restore_locked(u64 id, bool all)
 	list_for_each_entry(f, &memlab_faults, node) {
 		if (!all && f->id != id)
 			continue;
-		f->gone = MEMLAB_GONE_RESTORED;
-		/* From here the interceptors let every access through. */
-		atomic_set(&f->state, MEMLAB_FAULT_GONE);
+		/* Serviced in any case: one the kernel is dropping goes now. */
 		set_bit(MEMLAB_AMM_SERVICE, &f->amm->flags);
+		/*
+		 * From here the interceptors let every access through. One
+		 * that is gone already (unmapped, its process exited) was
+		 * not restored by this call: not counted, its reason kept.
+		 */
+		if (atomic_xchg(&f->state, MEMLAB_FAULT_GONE) == MEMLAB_FAULT_GONE)
+			continue;
+		f->gone = MEMLAB_GONE_RESTORED;
 		restored++;
 	}
 	list_for_each_entry_safe(amm, tmp, &memlab_armed_mms, node)

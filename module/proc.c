@@ -413,7 +413,8 @@ static long memlab_faults_inject(char **args, int nargs)
 
 	if (nargs < 5 || nargs > 6)
 		return -EINVAL;
-	if (kstrtoint(args[1], 0, &pid) || pid < 0 ||
+	/* A pid is decimal, as in "target": 0123 is not pid 83. */
+	if (kstrtoint(args[1], 10, &pid) || pid < 0 ||
 	    kstrtou64(args[2], 0, &start) || kstrtou64(args[3], 0, &len) ||
 	    memlab_deny_parse(args[4], &inj.deny))
 		return -EINVAL;
@@ -437,7 +438,7 @@ static long memlab_faults_restore(char **args, int nargs)
 		return -EINVAL;
 	if (!strcmp(args[1], "all"))
 		res.flags = MEMLAB_RESTORE_ALL;
-	else if (kstrtou64(args[1], 0, &res.id))
+	else if (kstrtou64(args[1], 10, &res.id))
 		return -EINVAL;
 	return memlab_restore(&res);
 }
