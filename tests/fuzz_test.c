@@ -226,7 +226,8 @@ static const unsigned int documented[OP_NR] = {
 	[OP_VTOP] = WALK_ERRORS | B(O_ENOMEM),
 	/* EOPNOTSUPP for all three when memlab was built without them. */
 	[OP_INJECT] = B(O_OK) | B(O_EINVAL) | B(O_E2BIG) | B(O_EFAULT) | B(O_ESRCH) |
-		      B(O_EPERM) | B(O_ENOMEM) | B(O_EOPNOTSUPP) | B(O_EBUSY) | B(O_ENOSPC),
+		      B(O_EPERM) | B(O_ENOMEM) | B(O_EOPNOTSUPP) | B(O_EBUSY) | B(O_ENOSPC) |
+		      B(O_EINTR),
 	[OP_RESTORE] = B(O_OK) | B(O_EINVAL) | B(O_E2BIG) | B(O_EFAULT) | B(O_EPERM) |
 		       B(O_ENOENT) | B(O_EOPNOTSUPP),
 	[OP_LIST_FAULTS] = B(O_OK) | B(O_EINVAL) | B(O_E2BIG) | B(O_EFAULT) | B(O_EPERM) |
@@ -240,7 +241,7 @@ static const unsigned int documented[OP_NR] = {
 	/* faults is 0600: nobody's open fails with EACCES. */
 	[OP_W_FAULTS] = B(O_OK) | B(O_EINVAL) | B(O_EFAULT) | B(O_ESRCH) | B(O_EPERM) |
 			B(O_EACCES) | B(O_ENOMEM) | B(O_EOPNOTSUPP) | B(O_EBUSY) |
-			B(O_ENOSPC) | B(O_ENOENT),
+			B(O_ENOSPC) | B(O_ENOENT) | B(O_EINTR),
 	[OP_R_VERSION] = B(O_OK) | B(O_EFAULT),
 	[OP_R_TARGET] = B(O_OK) | B(O_EFAULT),
 	[OP_R_SUMMARY] = READ_ERRORS,
@@ -390,6 +391,7 @@ static struct {
 	bool have_compat;
 	bool have_nobody;
 	bool have_inject;		/* MEMLAB_FEAT_INJECT */
+	bool pid2_is_kthread;		/* pid 2 is kthreadd, not a process */
 	__u64 last_id;			/* the last fault this worker armed */
 } C;
 
@@ -662,11 +664,25 @@ static bool vec_fits(unsigned long vec, __u64 n, __u64 size)
  */
 static bool inject_pid_safe(pid_t pid)
 {
+	char path[64];
+
 	if (pid < 0 || pid >= C.pid_max)
 		return true;
-	if (pid == C.victim || pid == C.victim_tid || pid == 1 || pid == 2 || pid == C.zombie)
+	/* The caller's init is refused; pid 2 only if it is kthreadd. */
+	if (pid == 1 || (pid == 2 && C.pid2_is_kthread) || pid == C.zombie)
 		return true;
-	return pid == C.reaped && kill(pid, 0) && errno == ESRCH;
+	/*
+	 * The victim, while it is alive: its pid (and its thread's) could be
+	 * another process's once it is gone. A reaped pid is never safe: it
+	 * may be taken again between this check and the call.
+	 */
+	if (pid != C.victim && pid != C.victim_tid)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", C.victim, C.victim_tid);
+	if (access(path, F_OK))
+		ksft_exit_fail_msg("the victim %d (thread %d) is gone: nothing is safe to arm\n",
+				   C.victim, C.victim_tid);
+	return true;
 }
 
 /* INJECT: what its fields, and the process it names, lead to. */
@@ -687,8 +703,11 @@ static void predict_inject(struct prediction *p, const struct memlab_inject *inj
 		p->problems |= B(O_EINVAL);
 	else if (pid != C.victim && pid != C.victim_tid)
 		p->maybe |= B(O_ESRCH) | B(O_EINVAL) | B(O_EPERM);
-	/* What the victim has mapped there, and what is armed already. */
-	p->maybe |= B(O_ENOMEM) | B(O_EOPNOTSUPP) | B(O_EBUSY) | B(O_ENOSPC);
+	/*
+	 * What the victim has mapped there, and what is armed already; and
+	 * our SIGALRM (no SA_RESTART) while its first fault is armed.
+	 */
+	p->maybe |= B(O_ENOMEM) | B(O_EOPNOTSUPP) | B(O_EBUSY) | B(O_ENOSPC) | B(O_EINTR);
 }
 
 static unsigned int predict_handler(const struct call *c, const void *arg)
@@ -1845,7 +1864,8 @@ static int deny_parse(const char *s, __u32 *deny)
 /*
  * memlab_faults_write() after its copy: memdup_user_nul(), strim(), at
  * most 7 words split at ' ' and '\t', then "inject PID ADDR LEN DENY
- * [oneshot]" (kstrtoint and kstrtou64, base 0) or "restore ID|all".
+ * [oneshot]" (PID decimal; ADDR and LEN kstrtou64, base 0) or "restore
+ * ID|all" (ID decimal).
  * @pid: the pid an inject names, or -1 if the text names none.
  */
 static unsigned int faults_text_outcomes(const char *text, size_t len, long long *pid)
@@ -1873,7 +1893,7 @@ static unsigned int faults_text_outcomes(const char *text, size_t len, long long
 		unsigned long long start, length;
 		int nr;
 
-		if (n < 5 || k_strtoint_base(w[1], 0, &nr) || nr < 0 ||
+		if (n < 5 || k_strtoint_base(w[1], 10, &nr) || nr < 0 ||
 		    k_strtoull(w[2], 0, &start) || k_strtoull(w[3], 0, &length) ||
 		    deny_parse(w[4], &inj.deny) || (n == 6 && strcmp(w[5], "oneshot")) || n > 6)
 			return B(O_EINVAL);
@@ -1886,7 +1906,7 @@ static unsigned int faults_text_outcomes(const char *text, size_t len, long long
 	} else if (n && !strcmp(w[0], "restore")) {
 		unsigned long long id;
 
-		if (n != 2 || (strcmp(w[1], "all") && k_strtoull(w[1], 0, &id)))
+		if (n != 2 || (strcmp(w[1], "all") && k_strtoull(w[1], 10, &id)))
 			return B(O_EINVAL);
 		if (strcmp(w[1], "all"))
 			pr.maybe |= B(O_ENOENT);
@@ -2710,6 +2730,27 @@ static uint64_t total_calls;
 static double total_seconds;
 static int total_splats;
 
+/*
+ * Wait for a worker while it makes progress: a hang is a call that has not
+ * returned in phase_timeout seconds, however long the phase takes (a
+ * million calls under TCG, or on a KASAN kernel, take long).
+ */
+static bool wait_progressing(pid_t pid, const struct worker_stats *st, int *status)
+{
+	long last = -1;
+	int phase = -1;
+	double since = now();
+
+	while (!wait_until(pid, since + phase_timeout, status)) {
+		if (st->cur_index == last && st->cur_phase == phase)
+			return false;
+		last = st->cur_index;
+		phase = st->cur_phase;
+		since = now();
+	}
+	return true;
+}
+
 static void print_counts(int phase)
 {
 	int w, op, o;
@@ -2781,7 +2822,7 @@ static void run_phase(int phase, long ncalls, long first)
 
 		if (!pids[w])
 			continue;
-		if (!wait_until(pids[w], t0 + phase_timeout, &status)) {
+		if (!wait_progressing(pids[w], &stats[w], &status)) {
 			ksft_print_msg("%s: the %s worker hangs in call %ld (replay: fuzz_test -s %#llx -r %s:%ld -v)\n",
 				       phase_names[phase], w ? "nobody" : "root",
 				       stats[w].cur_index, (unsigned long long)C.seed,
@@ -3248,6 +3289,28 @@ static void setup_processes(void)
 	close(pipefd[1]);
 }
 
+/*
+ * Is @pid a kernel thread (or a zombie)? Neither has memory, nor the Vm
+ * lines of /proc/PID/status: INJECT refuses both.
+ */
+static bool is_kthread(pid_t pid)
+{
+	char path[64], line[256];
+	bool lines = false, vm = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		lines = true;
+		vm |= !strncmp(line, "VmSize:", 7);
+	}
+	fclose(f);
+	return lines && !vm;
+}
+
 /* The read-only arguments of the injection commands: they name the victim. */
 static void setup_inject_args(void)
 {
@@ -3430,6 +3493,7 @@ int main(int argc, char **argv)
 		ksft_print_msg("not root: no unprivileged worker, no kernel log check\n");
 	C.have_compat = int80_works();
 	C.have_inject = ver.features & MEMLAB_FEAT_INJECT;
+	C.pid2_is_kthread = is_kthread(2);
 
 	stats = mmap(NULL, 2 * sizeof(*stats), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
