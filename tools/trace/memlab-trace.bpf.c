@@ -4,8 +4,11 @@
  * mmap_lock waits and holds, for one process (target_tgid) or all.
  *
  * CO-RE: the field offsets and enum values below are relocated against the
- * running kernel's BTF, so one object works on 6.1 and 6.12, whose
- * mmap_lock tracepoints differ (6.12 dropped memcg_path).
+ * running kernel's BTF, so one object works on 6.1 and 6.12.
+ *
+ * Every count is cumulative: user space reads and takes differences, and
+ * only deletes what belongs to processes that have exited, so that no add
+ * here can race with a reset there. Only the maxima are reset.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -33,7 +36,7 @@ struct {
 struct fault_entry {
 	__u64 vm_start;
 	__u32 flags;
-	__u32 pad;
+	__u32 remote;
 };
 
 struct {
@@ -43,12 +46,8 @@ struct {
 	__type(value, struct fault_entry);
 } in_flight SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);		/* fault id */
-	__type(value, __u64);		/* hits */
-} hits SEC(".maps");
+__u64 hits;			/* memlab_fault_hit events seen */
+__u64 fault_keys_full;		/* faults not counted: the map was full */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -61,6 +60,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lock_stats);
 } lock_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LOCK_STATS_NR);
+	__type(key, __u32);
+	__type(value, struct lock_max);
+} lock_max SEC(".maps");
 
 struct lock_key {
 	__u64 mm;
@@ -96,27 +102,36 @@ static __always_inline bool watched(__u32 tgid)
 
 /* --- page faults: handle_mm_fault(vma, address, flags, regs) ------------------ */
 
+/*
+ * A kretprobe has a fixed number of instances: returns are missed when
+ * more faults than that sleep in handle_mm_fault() at once, system-wide
+ * (memlab-trace.8 says so). A trampoline (fexit) has no such limit, but
+ * would share the function with memlab's own kprobe, which rewrites the
+ * instruction pointer.
+ */
 SEC("kprobe/handle_mm_fault")
-int BPF_KPROBE(fault_entry, struct vm_area_struct *vma, unsigned long address,
+int BPF_KPROBE(handle_mm_fault_entry, struct vm_area_struct *vma, unsigned long address,
 	       unsigned int flags)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid(), mm;
 	struct fault_entry e = {};
 
 	if (!watched(id >> 32))
 		return 0;
 	/* Its own mm: the vma may be another's (GUP, /proc/PID/mem). */
+	mm = (__u64)BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), mm);
 	if (target_tgid)
-		target_mm = (__u64)BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), mm);
+		target_mm = mm;
 	e.vm_start = BPF_CORE_READ(vma, vm_start);
 	e.flags = flags;
+	e.remote = (__u64)BPF_CORE_READ(vma, vm_mm) != mm;
 	bpf_map_update_elem(&in_flight, &id, &e, BPF_ANY);
 	return 0;
 }
 
 /* mm_account_fault()'s rules, so that the counts are /proc/PID/stat's. */
 SEC("kretprobe/handle_mm_fault")
-int BPF_KRETPROBE(fault_return, unsigned int ret)
+int BPF_KRETPROBE(handle_mm_fault_return, unsigned int ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 error = bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_OOM) |
@@ -136,11 +151,15 @@ int BPF_KRETPROBE(fault_return, unsigned int ret)
 	if (!e)
 		return 0;
 	key.tgid = id >> 32;
+	key.remote = e->remote;
 	key.vm_start = e->vm_start;
 	c = bpf_map_lookup_elem(&faults, &key);
 	if (!c) {
+		/* Another CPU may insert it first: then NOEXIST fails, fine. */
 		bpf_map_update_elem(&faults, &key, &zero, BPF_NOEXIST);
 		c = bpf_map_lookup_elem(&faults, &key);
+		if (!c)
+			__sync_fetch_and_add(&fault_keys_full, 1);
 	}
 	if (c && !(ret & retry)) {	/* a retry is counted when it completes */
 		if (ret & error)
@@ -166,15 +185,10 @@ int BPF_PROG(memlab_hit, __u64 fault_id, int tgid, unsigned long addr, __u32 acc
 	     bool signalled)
 {
 	struct hit_event *ev;
-	__u64 one = 1, *n;
 
 	if (!watched(tgid))
 		return 0;
-	n = bpf_map_lookup_elem(&hits, &fault_id);
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&hits, &fault_id, &one, BPF_NOEXIST);
+	__sync_fetch_and_add(&hits, 1);
 
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
@@ -226,23 +240,25 @@ static __always_inline struct lock_key lock_key_of(__u64 mm, bool write)
 	return key;
 }
 
+/* Per CPU, and a tracepoint program runs with migration disabled: no atomics. */
 static __always_inline void lock_account(int who, bool write, bool wait, __u64 ns)
 {
 	__u32 idx = who * LOCK_MODE_NR + (write ? LOCK_WRITE : LOCK_READ);
 	struct lock_stats *s = bpf_map_lookup_elem(&lock_stats, &idx);
+	struct lock_max *m = bpf_map_lookup_elem(&lock_max, &idx);
 
-	if (!s)
+	if (!s || !m)
 		return;
 	if (wait) {
-		s->waits++;
+		s->acquires++;
 		s->wait_ns += ns;
-		if (ns > s->wait_max_ns)
-			s->wait_max_ns = ns;
+		if (ns > m->wait_max_ns)
+			m->wait_max_ns = ns;
 	} else {
 		s->holds++;
 		s->hold_ns += ns;
-		if (ns > s->hold_max_ns)
-			s->hold_max_ns = ns;
+		if (ns > m->hold_max_ns)
+			m->hold_max_ns = ns;
 	}
 }
 
@@ -270,11 +286,23 @@ int lock_acquired(struct trace_event_raw_mmap_lock_acquire_returned *ctx)
 	if (who < 0)
 		return 0;
 	key = lock_key_of(mm, write);
-	/* A trylock has no start_locking: no wait to count. */
+	/* Every attempt, trylocks too, fires start_locking first. */
 	since = bpf_map_lookup_elem(&lock_waiting, &key);
 	if (since) {
 		lock_account(who, write, true, now - *since);
 		bpf_map_delete_elem(&lock_waiting, &key);
+	} else if (!write) {
+		/*
+		 * mmap_write_downgrade() fires only this, for read: the write
+		 * hold ends here, and a read hold begins.
+		 */
+		struct lock_key wkey = lock_key_of(mm, true);
+
+		since = bpf_map_lookup_elem(&lock_holding, &wkey);
+		if (since) {
+			lock_account(who, true, false, now - *since);
+			bpf_map_delete_elem(&lock_holding, &wkey);
+		}
 	}
 	if (ctx->success)
 		bpf_map_update_elem(&lock_holding, &key, &now, BPF_ANY);

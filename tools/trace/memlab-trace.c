@@ -12,12 +12,13 @@
  * add up to what /proc/PID/stat's minflt and majflt grew by. Faults are
  * counted per VMA in the kernel and given their segment class here, from
  * memlab's MAPS (or /proc/PID/maps without memlab); a VMA gone by then is
- * "unmapped".
+ * "unmapped", a fault on another process's memory "remote".
  */
 #define _GNU_SOURCE
 #include <argp.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,7 +36,8 @@
 #include "memlab-trace.skel.h"
 
 #define SEG_UNMAPPED	MEMLAB_SEG_NR		/* the VMA was gone when we looked */
-#define SEG_SLOTS	(MEMLAB_SEG_NR + 1)
+#define SEG_REMOTE	(MEMLAB_SEG_NR + 1)	/* another process's memory */
+#define SEG_SLOTS	(MEMLAB_SEG_NR + 2)
 #define TOP_PROCESSES	10
 
 static struct env {
@@ -76,12 +78,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	char *end;
 
 	switch (key) {
-	case 'p':
+	case 'p': {
+		long pid;
+
 		errno = 0;
-		env.pid = (int)strtol(arg, &end, 10);
-		if (errno || *end || env.pid <= 0)
+		pid = strtol(arg, &end, 10);
+		if (errno || *end || end == arg || pid <= 0 || pid > INT_MAX)
 			argp_error(state, "bad pid: %s", arg);
+		env.pid = (int)pid;
 		break;
+	}
 	case 'i':
 		env.interval = strtod(arg, &end);
 		if (*end || !(env.interval >= 0.1))
@@ -150,6 +156,7 @@ struct period {
 	struct fault_counts seg[SEG_SLOTS];	/* -p only */
 	__u64 hits;
 	struct lock_stats lock[LOCK_STATS_NR];
+	struct lock_max lock_max[LOCK_STATS_NR];
 	/* Last: kept from one interval to the next, emptied (nprocs 0). */
 	struct proc_faults *procs;		/* without -p: per process */
 	size_t nprocs, procs_cap;
@@ -164,10 +171,14 @@ static void counts_add(struct fault_counts *a, const struct fault_counts *b)
 
 static void lock_add(struct lock_stats *a, const struct lock_stats *b)
 {
-	a->waits += b->waits;
+	a->acquires += b->acquires;
 	a->wait_ns += b->wait_ns;
 	a->holds += b->holds;
 	a->hold_ns += b->hold_ns;
+}
+
+static void lock_max_of(struct lock_max *a, const struct lock_max *b)
+{
 	if (b->wait_max_ns > a->wait_max_ns)
 		a->wait_max_ns = b->wait_max_ns;
 	if (b->hold_max_ns > a->hold_max_ns)
@@ -210,8 +221,10 @@ static void period_add(struct period *a, const struct period *b)
 			counts_add(c, &b->procs[i].c);
 	}
 	a->hits += b->hits;
-	for (i = 0; i < LOCK_STATS_NR; i++)
+	for (i = 0; i < LOCK_STATS_NR; i++) {
 		lock_add(&a->lock[i], &b->lock[i]);
+		lock_max_of(&a->lock_max[i], &b->lock_max[i]);
+	}
 }
 
 /* --- the segment class of a VMA -------------------------------------------------- */
@@ -219,26 +232,29 @@ static void period_add(struct period *a, const struct period *b)
 static struct memlab_dev dev;
 static bool have_dev;
 
+/* The target's VMAs, read again for each interval. */
+static struct memlab_vma *vmas;
+static size_t nvmas;
+static bool vmas_read;
+
 /* By memlab's rules (MAPS), or /proc/PID/maps' names without memlab. */
 static unsigned int segment_of(int tgid, __u64 vm_start)
 {
-	static struct memlab_vma *vmas;
-	static size_t n;
-	static int cached = -1;
 	size_t i;
 
 	if (have_dev) {
-		if (cached != tgid) {
+		if (!vmas_read) {
 			free(vmas);
 			vmas = NULL;
-			n = 0;
-			if (dev_maps(&dev, tgid, &vmas, &n))
-				n = 0;
-			cached = tgid;
+			if (dev_maps(&dev, tgid, &vmas, &nvmas))
+				nvmas = 0;
+			vmas_read = true;
 		}
-		for (i = 0; i < n; i++)
+		for (i = 0; i < nvmas; i++)
 			if (vmas[i].start <= vm_start && vm_start < vmas[i].end)
-				return vmas[i].segment;
+				/* A newer module may know more classes. */
+				return vmas[i].segment < MEMLAB_SEG_NR ? vmas[i].segment :
+								       MEMLAB_SEG_OTHER;
 		return SEG_UNMAPPED;
 	} else {
 		char path[64], line[512], name[256];
@@ -269,80 +285,167 @@ static unsigned int segment_of(int tgid, __u64 vm_start)
 
 static const char *slot_name(unsigned int seg)
 {
-	return seg == SEG_UNMAPPED ? "unmapped" : segment_name(seg);
+	return seg == SEG_UNMAPPED ? "unmapped" : seg == SEG_REMOTE ? "remote" :
+	       segment_name(seg);
 }
 
 /* --- reading the maps ------------------------------------------------------------- */
 
 static int ncpus;
-static __u64 *hits_seen;	/* per id, what was counted already */
-static size_t hits_seen_len;
 
-/* The faults counted since the last call: each entry read and deleted. */
+/*
+ * What each fault map entry counted when last read: the map's counts only
+ * grow, and an interval is the difference. Open addressing, never shrunk.
+ */
+struct seen {
+	struct fault_key key;
+	struct fault_counts c;
+	bool used;
+};
+
+static struct seen *seen;
+static size_t seen_cap, seen_n;
+
+static size_t seen_hash(const struct fault_key *k)
+{
+	__u64 h = ((__u64)k->tgid << 1 | k->remote) * 0x9e3779b97f4a7c15ULL ^ k->vm_start;
+
+	h ^= h >> 29;
+	return (size_t)(h * 0xbf58476d1ce4e5b9ULL);
+}
+
+static struct seen *seen_find(const struct fault_key *k)
+{
+	size_t i;
+
+	if (2 * (seen_n + 1) > seen_cap) {
+		size_t cap = seen_cap ? 2 * seen_cap : 1024, j;
+		struct seen *old = seen, *n = calloc(cap, sizeof(*n));
+
+		if (!n)
+			return NULL;
+		seen = n;
+		seen_cap = cap;
+		seen_n = 0;
+		for (j = 0; old && j < cap / 2; j++)
+			if (old[j].used)
+				*seen_find(&old[j].key) = old[j];
+		free(old);
+	}
+	for (i = seen_hash(k) & (seen_cap - 1);; i = (i + 1) & (seen_cap - 1)) {
+		if (!seen[i].used) {
+			seen[i].used = true;
+			seen[i].key = *k;
+			memset(&seen[i].c, 0, sizeof(seen[i].c));
+			seen_n++;
+			return &seen[i];
+		}
+		if (!memcmp(&seen[i].key, k, sizeof(*k)))
+			return &seen[i];
+	}
+}
+
+static __u64 grown(__u64 now, __u64 before)
+{
+	return now >= before ? now - before : now;	/* a new entry, same key */
+}
+
+/*
+ * The faults counted since the last call. Entries are read, never reset;
+ * those of processes that have exited are deleted after their last read.
+ */
 static void take_faults(struct memlab_trace_bpf *skel, struct period *p)
 {
 	int fd = bpf_map__fd(skel->maps.faults);
-	struct fault_key key;
-	struct fault_counts c;
-	int bound = 1 << 20;	/* new VMAs fault meanwhile: never chase them forever */
+	struct fault_key key, next, *gone = NULL;
+	size_t ngone = 0, i;
+	struct fault_counts c, d;
+	bool first = true;
 
-	/* Always the first key: the one before was deleted. */
-	while (bound-- && !bpf_map_get_next_key(fd, NULL, &key)) {
-		if (bpf_map_lookup_and_delete_elem(fd, &key, &c))
+	vmas_read = false;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		struct seen *prev = seen_find(&next);
+		unsigned int seg;
+
+		first = false;
+		key = next;
+		if (!prev || bpf_map_lookup_elem(fd, &key, &c))
 			continue;
-		counts_add(&p->total, &c);
+		d.minor = grown(c.minor, prev->c.minor);
+		d.major = grown(c.major, prev->c.major);
+		d.failed = grown(c.failed, prev->c.failed);
+		prev->c = c;
+		if (kill((pid_t)key.tgid, 0) && errno == ESRCH) {
+			struct fault_key *g = realloc(gone, (ngone + 1) * sizeof(*g));
+
+			if (g) {
+				gone = g;
+				gone[ngone++] = key;
+			}
+		}
+		if (!d.minor && !d.major && !d.failed)
+			continue;
+		counts_add(&p->total, &d);
 		if (env.pid) {
-			counts_add(&p->seg[segment_of(key.tgid, key.vm_start)], &c);
+			seg = key.remote ? SEG_REMOTE : segment_of(key.tgid, key.vm_start);
+			counts_add(&p->seg[seg], &d);
 		} else {
 			struct fault_counts *pc = proc_slot(p, key.tgid);
 
 			if (pc)
-				counts_add(pc, &c);
+				counts_add(pc, &d);
 		}
 	}
+	for (i = 0; i < ngone; i++) {
+		struct seen *prev = seen_find(&gone[i]);
+
+		bpf_map_delete_elem(fd, &gone[i]);
+		if (prev)	/* should the pid come back, from 0 */
+			memset(&prev->c, 0, sizeof(prev->c));
+	}
+	free(gone);
 }
+
+static __u64 hits_before;
 
 static void take_hits(struct memlab_trace_bpf *skel, struct period *p)
 {
-	int fd = bpf_map__fd(skel->maps.hits);
-	__u64 id, next, n;
-	bool first = true;
+	__u64 now = __atomic_load_n(&skel->bss->hits, __ATOMIC_RELAXED);
 
-	while (!bpf_map_get_next_key(fd, first ? NULL : &id, &next)) {
-		first = false;
-		id = next;
-		if (bpf_map_lookup_elem(fd, &id, &n))
-			continue;
-		if (id >= hits_seen_len) {
-			size_t len = id + 64;
-			__u64 *h = realloc(hits_seen, len * sizeof(*h));
-
-			if (!h)
-				continue;
-			memset(h + hits_seen_len, 0, (len - hits_seen_len) * sizeof(*h));
-			hits_seen = h;
-			hits_seen_len = len;
-		}
-		p->hits += n - hits_seen[id];
-		hits_seen[id] = n;
-	}
+	p->hits = now - hits_before;
+	hits_before = now;
 }
 
+static struct lock_stats locks_before[LOCK_STATS_NR];
+
+/* Sums are cumulative and differenced; the maxima are read and reset. */
 static void take_locks(struct memlab_trace_bpf *skel, struct period *p)
 {
-	int fd = bpf_map__fd(skel->maps.lock_stats);
-	struct lock_stats per_cpu[ncpus], zero[ncpus];
+	int fd = bpf_map__fd(skel->maps.lock_stats), max_fd = bpf_map__fd(skel->maps.lock_max);
+	struct lock_stats *per_cpu = calloc(ncpus, sizeof(*per_cpu)), sum;
+	struct lock_max *maxima = calloc(ncpus, sizeof(*maxima)), *zero = calloc(ncpus, sizeof(*zero));
 	__u32 i;
 	int cpu;
 
-	memset(zero, 0, sizeof(zero));
-	for (i = 0; i < LOCK_STATS_NR; i++) {
-		if (bpf_map_lookup_elem(fd, &i, per_cpu))
-			continue;
-		bpf_map_update_elem(fd, &i, zero, BPF_ANY);
-		for (cpu = 0; cpu < ncpus; cpu++)
-			lock_add(&p->lock[i], &per_cpu[cpu]);
+	for (i = 0; per_cpu && maxima && zero && i < LOCK_STATS_NR; i++) {
+		memset(&sum, 0, sizeof(sum));
+		if (!bpf_map_lookup_elem(fd, &i, per_cpu))
+			for (cpu = 0; cpu < ncpus; cpu++)
+				lock_add(&sum, &per_cpu[cpu]);
+		p->lock[i].acquires = sum.acquires - locks_before[i].acquires;
+		p->lock[i].wait_ns = sum.wait_ns - locks_before[i].wait_ns;
+		p->lock[i].holds = sum.holds - locks_before[i].holds;
+		p->lock[i].hold_ns = sum.hold_ns - locks_before[i].hold_ns;
+		locks_before[i] = sum;
+		if (!bpf_map_lookup_elem(max_fd, &i, maxima)) {
+			bpf_map_update_elem(max_fd, &i, zero, BPF_ANY);
+			for (cpu = 0; cpu < ncpus; cpu++)
+				lock_max_of(&p->lock_max[i], &maxima[cpu]);
+		}
 	}
+	free(per_cpu);
+	free(maxima);
+	free(zero);
 }
 
 /* --- printing ------------------------------------------------------------------------ */
@@ -409,20 +512,21 @@ static void print_text(struct period *p, const char *what)
 	printf("    %-20s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", "total",
 	       (uint64_t)p->total.minor, (uint64_t)p->total.major, (uint64_t)p->total.failed);
 	printf("  memlab hits %" PRIu64 "\n", (uint64_t)p->hits);
-	printf("  %-22s %10s %10s %10s %10s %10s %10s\n", "mmap_lock", "waits", "wait avg",
+	printf("  %-22s %10s %10s %10s %10s %10s %10s\n", "mmap_lock", "acquires", "wait avg",
 	       "wait max", "holds", "hold avg", "hold max");
 	for (i = 0; i < LOCK_STATS_NR; i++) {
 		const struct lock_stats *l = &p->lock[i];
+		const struct lock_max *m = &p->lock_max[i];
 		char name[32];
 
-		if (!l->waits && !l->holds)
+		if (!l->acquires && !l->holds)
 			continue;
 		snprintf(name, sizeof(name), "%s %s", env.pid ? who_names[i / LOCK_MODE_NR] : "all",
 			 mode_names[i % LOCK_MODE_NR]);
 		printf("    %-20s %10" PRIu64 " %7.1f us %7.1f us %10" PRIu64 " %7.1f us %7.1f us\n",
-		       name, (uint64_t)l->waits, l->waits ? l->wait_ns / 1e3 / l->waits : 0.0,
-		       l->wait_max_ns / 1e3, (uint64_t)l->holds,
-		       l->holds ? l->hold_ns / 1e3 / l->holds : 0.0, l->hold_max_ns / 1e3);
+		       name, (uint64_t)l->acquires, l->acquires ? l->wait_ns / 1e3 / l->acquires : 0.0,
+		       m->wait_max_ns / 1e3, (uint64_t)l->holds,
+		       l->holds ? l->hold_ns / 1e3 / l->holds : 0.0, m->hold_max_ns / 1e3);
 	}
 	fflush(stdout);
 }
@@ -469,14 +573,15 @@ static void print_json(struct period *p, const char *type)
 	printf("},\"memlab_hits\":%" PRIu64 ",\"mmap_lock\":{", (uint64_t)p->hits);
 	for (i = 0; i < LOCK_STATS_NR; i++) {
 		const struct lock_stats *l = &p->lock[i];
+		const struct lock_max *m = &p->lock_max[i];
 
 		if (i % LOCK_MODE_NR == 0)
 			printf("%s\"%s\":{", i ? "}," : "", env.pid ? who_names[i / LOCK_MODE_NR] : "all");
-		printf("%s\"%s\":{\"waits\":%" PRIu64 ",\"wait_ns\":%" PRIu64 ",\"wait_max_ns\":%" PRIu64
+		printf("%s\"%s\":{\"acquires\":%" PRIu64 ",\"wait_ns\":%" PRIu64 ",\"wait_max_ns\":%" PRIu64
 		       ",\"holds\":%" PRIu64 ",\"hold_ns\":%" PRIu64 ",\"hold_max_ns\":%" PRIu64 "}",
-		       i % LOCK_MODE_NR ? "," : "", mode_names[i % LOCK_MODE_NR], (uint64_t)l->waits,
-		       (uint64_t)l->wait_ns, (uint64_t)l->wait_max_ns, (uint64_t)l->holds,
-		       (uint64_t)l->hold_ns, (uint64_t)l->hold_max_ns);
+		       i % LOCK_MODE_NR ? "," : "", mode_names[i % LOCK_MODE_NR], (uint64_t)l->acquires,
+		       (uint64_t)l->wait_ns, (uint64_t)m->wait_max_ns, (uint64_t)l->holds,
+		       (uint64_t)l->hold_ns, (uint64_t)m->hold_max_ns);
 		if (!env.pid && i == LOCK_MODE_NR - 1)
 			break;
 	}
@@ -510,6 +615,23 @@ static int on_hit(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* The process a thread id belongs to, or -1 if there is none. */
+static int tgid_of(int pid)
+{
+	char path[64], line[128];
+	int tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return tgid;
+}
+
 /* Is memlab loaded, with injection (its memlab_fault_hit tracepoint)? */
 static bool have_symbol(const char *name)
 {
@@ -537,10 +659,22 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	if (env.pid && kill(env.pid, 0) && errno == ESRCH) {
-		fprintf(stderr, "memlab-trace: no process %d\n", env.pid);
-		return 1;
+	if (env.pid) {
+		int tgid = tgid_of(env.pid);
+
+		if (tgid < 0) {
+			fprintf(stderr, "memlab-trace: no process %d\n", env.pid);
+			return 1;
+		}
+		if (tgid != env.pid) {
+			fprintf(stderr, "memlab-trace: %d is a thread of process %d: trace -p %d\n",
+				env.pid, tgid, tgid);
+			return 1;
+		}
 	}
+	/* Before the slow part: a Ctrl-C while loading still prints a total. */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	libbpf_set_print(libbpf_print);
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0) {
@@ -577,8 +711,6 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	if (!env.json) {
 		if (env.pid)
 			printf("Tracing pid %d (%s)", env.pid, comm_of(env.pid));
@@ -629,6 +761,9 @@ int main(int argc, char **argv)
 	if (skel->bss->lost_events)
 		fprintf(stderr, "memlab-trace: %llu hit events lost (ring buffer full)\n",
 			(unsigned long long)skel->bss->lost_events);
+	if (skel->bss->fault_keys_full)
+		fprintf(stderr, "memlab-trace: %llu faults not counted (too many mappings)\n",
+			(unsigned long long)skel->bss->fault_keys_full);
 	if (env.json)
 		print_json(&total, "total");
 	else
@@ -639,7 +774,8 @@ cleanup:
 	memlab_trace_bpf__destroy(skel);
 	free(interval.procs);
 	free(total.procs);
-	free(hits_seen);
+	free(seen);
+	free(vmas);
 	if (have_dev)
 		dev_close(&dev);
 	return err ? 1 : 0;
