@@ -742,7 +742,11 @@ long memlab_restore(struct memlab_restore *arg)
 
 /* List */
 
-static void memlab_fault_fill_info(const struct memlab_fault *f,
+/*
+ * @state is read once by the caller, which decided on it: the notifier
+ * changes it without memlab_fault_mutex.
+ */
+static void memlab_fault_fill_info(const struct memlab_fault *f, int state,
 				   struct memlab_fault_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -752,7 +756,7 @@ static void memlab_fault_fill_info(const struct memlab_fault *f,
 	info->pid = pid_vnr(f->pid);
 	info->deny = f->deny;
 	info->enforced = f->enforced;
-	info->state = atomic_read(&f->state);
+	info->state = state;
 	info->flags = f->flags;
 	info->hits = atomic64_read(&f->hits);
 }
@@ -787,15 +791,16 @@ long memlab_list_faults(struct memlab_list_faults *arg)
 	arg->next_id = 0;
 	mutex_lock(&memlab_fault_mutex);
 	list_for_each_entry(f, &memlab_faults, node) {
+		int state = atomic_read(&f->state);
+
 		/* Being dropped: not armed, and gone once the work has run. */
-		if (f->id < arg->start_id ||
-		    atomic_read(&f->state) == MEMLAB_FAULT_GONE)
+		if (f->id < arg->start_id || state == MEMLAB_FAULT_GONE)
 			continue;
 		if (n == arg->vec_len || n == MEMLAB_LIST_BATCH) {
 			arg->next_id = f->id;
 			break;
 		}
-		memlab_fault_fill_info(f, &infos[n++]);
+		memlab_fault_fill_info(f, state, &infos[n++]);
 	}
 	mutex_unlock(&memlab_fault_mutex);
 
@@ -838,7 +843,7 @@ void memlab_faults_show(struct seq_file *m)
 		   "RANGE", "DENY", "ENFORCED", "MODE", "STATE", "HITS");
 	mutex_lock(&memlab_fault_mutex);
 	list_for_each_entry(f, &memlab_faults, node) {
-		memlab_fault_fill_info(f, &info);
+		memlab_fault_fill_info(f, atomic_read(&f->state), &info);
 		seq_printf(m, "%-4llu %-7u %016llx-%016llx %-4s %-8s %-10s %-9s %llu\n",
 			   info.id, info.pid, info.start, info.end,
 			   memlab_deny_string(info.deny, deny),

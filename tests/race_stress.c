@@ -100,6 +100,7 @@ struct slot {
 
 struct lane {
 	volatile pid_t pid;			/* 0 while being replaced */
+	volatile int injecting;			/* INJECTs that may name pid */
 	volatile unsigned long ops;		/* what its mutators did so far */
 	struct slot slots[MUTATORS * SLOTS];
 };
@@ -130,8 +131,6 @@ struct shared {
 	volatile int stop;
 	volatile uint64_t ids[IDS];
 	volatile unsigned long next_id_slot;
-	/* INJECTs between picking a target's pid and the call's return. */
-	volatile int injecting;
 	/* What must have happened for the run to count. */
 	volatile unsigned long restored_by_id, listed;
 };
@@ -415,10 +414,10 @@ struct worker {
 	struct op_counts counts[OP_NR];
 };
 
-/* A published slot of a live target, or false. */
-static bool pick_slot(uint64_t *s, pid_t *pid, unsigned long *addr, unsigned long *len)
+/* A published slot of a live target in @lane, or false. */
+static bool pick_slot_in(struct lane *lane, uint64_t *s, pid_t *pid, unsigned long *addr,
+			 unsigned long *len)
 {
-	struct lane *lane = &sh->lanes[rnd(s) % LANES];
 	struct slot *slot = &lane->slots[rnd(s) % (MUTATORS * SLOTS)];
 
 	*pid = lane->pid;
@@ -426,6 +425,11 @@ static bool pick_slot(uint64_t *s, pid_t *pid, unsigned long *addr, unsigned lon
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	*addr = slot->addr;
 	return *pid > 0 && *len;
+}
+
+static bool pick_slot(uint64_t *s, pid_t *pid, unsigned long *addr, unsigned long *len)
+{
+	return pick_slot_in(&sh->lanes[rnd(s) % LANES], s, pid, addr, len);
 }
 
 /* @allowed: the errnos that are no failure here, 0-terminated. */
@@ -523,6 +527,7 @@ static void remember_id(uint64_t id)
 
 static void inject_once(struct worker *w, uint64_t *s)
 {
+	struct lane *lane = &sh->lanes[rnd(s) % LANES];
 	struct memlab_inject inj = { .size = sizeof(inj) };
 	unsigned long addr, len, off, n;
 	pid_t pid;
@@ -531,11 +536,11 @@ static void inject_once(struct worker *w, uint64_t *s)
 	/*
 	 * The pid stays a target's until the call returns: a target that
 	 * exited is reaped, and its pid free to be taken, only when no
-	 * INJECT is between picking and returning (see reap_target()).
+	 * INJECT is between picking it and returning (see reap_target()).
 	 */
-	__atomic_add_fetch(&sh->injecting, 1, __ATOMIC_SEQ_CST);
-	if (!pick_slot(s, &pid, &addr, &len)) {
-		__atomic_sub_fetch(&sh->injecting, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&lane->injecting, 1, __ATOMIC_SEQ_CST);
+	if (!pick_slot_in(lane, s, &pid, &addr, &len)) {
+		__atomic_sub_fetch(&lane->injecting, 1, __ATOMIC_SEQ_CST);
 		return;
 	}
 	off = (rnd(s) % len) & ~(PAGE - 1);
@@ -548,7 +553,7 @@ static void inject_once(struct worker *w, uint64_t *s)
 	inj.deny = 1 + (__u32)(rnd(s) % 7);
 	inj.flags = rnd(s) % 3 == 0 ? MEMLAB_INJECT_ONESHOT : 0;
 	ret = ioctl(memlab_fd, MEMLAB_IOC_INJECT, &inj);
-	__atomic_sub_fetch(&sh->injecting, 1, __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&lane->injecting, 1, __ATOMIC_SEQ_CST);
 	/*
 	 * The target may be gone (ESRCH), the slot unmapped or moved
 	 * (ENOMEM), armed already (EBUSY), a THP there (EOPNOTSUPP), the
@@ -659,7 +664,7 @@ static void reap_target(struct lane *lane, pid_t pid, int *status)
 	for (i = 0; i < MUTATORS * SLOTS; i++)
 		lane->slots[i].len = 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&sh->injecting, __ATOMIC_SEQ_CST))
+	while (__atomic_load_n(&lane->injecting, __ATOMIC_SEQ_CST))
 		usleep(100);
 	waitpid(pid, status, __WALL);
 }
