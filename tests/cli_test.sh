@@ -20,19 +20,7 @@
 need_root
 need_memlab
 
-here=$(cd "$(dirname "$0")" && pwd)
-tools=${MEMLAB_TOOLS:-}
-if [ -z "$tools" ]; then
-	for d in "$here/../../tools" "$here/../.output/tools"; do
-		if [ -x "$d/memlab" ]; then
-			tools=$(cd "$d" && pwd)
-			break
-		fi
-	done
-fi
-[ -n "$tools" ] && [ -x "$tools/memlab" ] ||
-	skip "memlab is not built (make tools), or set MEMLAB_TOOLS"
-[ -x "$tools/demo-workload" ] || skip "$tools/demo-workload is not built (make tools)"
+find_tools memlab demo-workload
 command -v jq >/dev/null || skip "jq is not installed"
 
 tmp=$(mktemp -d)
@@ -46,41 +34,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-# --- TAP ---------------------------------------------------------------------
-
-n=0
-failures=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $*"
-}
-
-not_ok() {
-	n=$((n + 1))
-	echo "not ok $n $*"
-	failures=$((failures + 1))
-}
-
-skip_check() {	# skip_check NAME WHY
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
-}
-
-diag() {
-	sed 's/^/#   /' "$@" | head -n 20
-}
-
-check() {	# check NAME COMMAND...: ok if COMMAND succeeds
-	local name=$1
-	shift
-	if "$@"; then
-		ok "$name"
-	else
-		not_ok "$name"
-	fi
-}
 
 # run ARGS...: memlab ARGS, with $status and the output in $tmp/out, $tmp/err;
 # with the variables of run_env set and under the command in run_as

@@ -8,6 +8,7 @@ ksft_fail=1
 ksft_skip=4
 
 test_name=${0##*/}
+here=$(cd "$(dirname "$0")" && pwd)
 
 log() {
 	echo "$test_name: $*"
@@ -61,4 +62,60 @@ memlab_insmod() {
 
 memlab_rmmod() {
 	rmmod memlab || fail "rmmod memlab failed"
+}
+
+# find_tools PROG...: $tools, the directory with the programs of tools/:
+# $MEMLAB_TOOLS, else the repository's .output/tools (found from tests/ or
+# from the installed .output/selftests/memlab/). Skips without one of them.
+find_tools() {
+	local d prog
+
+	tools=${MEMLAB_TOOLS:-}
+	if [ -z "$tools" ]; then
+		for d in "$here/../../tools" "$here/../.output/tools"; do
+			if [ -x "$d/$1" ]; then
+				tools=$(cd "$d" && pwd)
+				break
+			fi
+		done
+	fi
+	for prog in "$@"; do
+		[ -n "$tools" ] && [ -x "$tools/$prog" ] ||
+			skip "$prog is not built (make tools), or set MEMLAB_TOOLS"
+	done
+}
+
+# --- TAP, for a test that reports each of its checks -----------------------
+
+n=0
+failures=0
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n $*"
+}
+
+not_ok() {
+	n=$((n + 1))
+	echo "not ok $n $*"
+	failures=$((failures + 1))
+}
+
+skip_check() {	# skip_check NAME WHY
+	n=$((n + 1))
+	echo "ok $n $1 # SKIP $2"
+}
+
+diag() {
+	sed 's/^/#   /' "$@" | head -n 20
+}
+
+check() {	# check NAME COMMAND...: ok if COMMAND succeeds
+	local name=$1
+	shift
+	if "$@"; then
+		ok "$name"
+	else
+		not_ok "$name"
+	fi
 }

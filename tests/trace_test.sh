@@ -22,18 +22,7 @@
 need_root
 need_memlab
 
-here=$(cd "$(dirname "$0")" && pwd)
-tools=${MEMLAB_TOOLS:-}
-if [ -z "$tools" ]; then
-	for d in "$here/../../tools" "$here/../.output/tools"; do
-		if [ -x "$d/memlab-trace" ]; then
-			tools=$(cd "$d" && pwd)
-			break
-		fi
-	done
-fi
-[ -n "$tools" ] && [ -x "$tools/memlab-trace" ] ||
-	skip "memlab-trace is not built (make tools), or set MEMLAB_TOOLS"
+find_tools memlab-trace memlab
 trace=$tools/memlab-trace
 workload=$here/trace_workload
 [ -x "$workload" ] || skip "$workload is not built (make tests)"
@@ -51,37 +40,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n=0
-failures=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n $*"
-}
-
-not_ok() {
-	n=$((n + 1))
-	echo "not ok $n $*"
-	failures=$((failures + 1))
-}
-
 # all COMMAND [&& COMMAND...] as one string: for check, when one is not enough
 all() {
 	eval "$1"
-}
-
-check() {	# check NAME COMMAND...: ok if COMMAND succeeds
-	local name=$1
-	shift
-	if "$@"; then
-		ok "$name"
-	else
-		not_ok "$name"
-	fi
-}
-
-diag() {
-	sed 's/^/#   /' "$@" | head -n 20
 }
 
 # wait_for FILE PATTERN: until a line of FILE matches (60 s: TCG is slow)
@@ -226,6 +187,7 @@ python3 -c 'import threading, time
 threading.Thread(target=time.sleep, args=(60,)).start()
 time.sleep(60)' &
 threaded=$!
+disown	# killed by cleanup, without a job-control notice
 pids+=("$threaded")
 for _ in $(seq 100); do
 	tid=$(ls "/proc/$threaded/task" 2>/dev/null | grep -vx "$threaded" | head -n 1)
