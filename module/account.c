@@ -120,14 +120,41 @@ static void memlab_account_page(struct memlab_account *acct, struct page *page,
 	}
 }
 
-static void memlab_account_pte(struct memlab_walk *walk, pte_t pte,
-			       unsigned long addr)
+/*
+ * A page of an anon-only VMA whose PTE is young and dirty, when Pss and
+ * Uss are not wanted: all memlab_account_page() would read from the
+ * struct page is known without it. The VMA maps anon folios only (see
+ * memlab_account_vma_begin()), and the PTE's bits already make the page
+ * referenced and dirty. A PTE that is not special names a page that has a
+ * struct page (vm_normal_page() calls any other a bad PTE), so pfn_valid()
+ * is not needed either while the struct page is not read. Reading the
+ * 64-byte struct page for each 8-byte PTE is most of the cost of a walk:
+ * this is what makes MEMLAB_SUMMARY_NO_SHARING cheap.
+ */
+static bool memlab_account_pte_only(struct memlab_account *acct, pte_t pte)
 {
-	struct memlab_account *acct = walk->private;
+	struct memlab_mem_stats *st = &acct->vma_stats;
+
+	if (acct->sharing || !acct->anon_only || !pte_young(pte) ||
+	    !pte_dirty(pte) || pte_special(pte) || pte_devmap(pte) ||
+	    is_zero_pfn(pte_pfn(pte)))
+		return false;
+	st->rss += PAGE_SIZE;
+	st->rss_anon += PAGE_SIZE;
+	st->referenced += PAGE_SIZE;
+	st->dirty += PAGE_SIZE;
+	return true;
+}
+
+static __always_inline void memlab_account_pte(struct memlab_account *acct,
+					       pte_t pte)
+{
 	struct page *page;
 	swp_entry_t entry;
 
 	if (pte_present(pte)) {
+		if (memlab_account_pte_only(acct, pte))
+			return;
 		page = memlab_normal_page(pte);
 		if (page)
 			memlab_account_page(acct, page, false, pte_young(pte),
@@ -204,21 +231,52 @@ static unsigned long memlab_shmem_swapped(struct address_space *mapping,
 	return swapped << PAGE_SHIFT;
 }
 
-/* The part of a private, writable shmem mapping that has no PTEs. */
+/*
+ * The part of a private, writable shmem mapping that has no PTEs. Called
+ * only while walk->want_holes, which memlab_account_vma_begin() sets for
+ * such mappings alone.
+ */
 static void memlab_account_hole(struct memlab_walk *walk, unsigned long addr,
 				unsigned long end)
 {
 	struct memlab_account *acct = walk->private;
 
-	if (acct->shmem_holes)
+	if (addr < end)
 		acct->vma_stats.shmem_swap +=
 			memlab_shmem_swapped(acct->shmem_holes,
 					     linear_page_index(walk->vma, addr),
 					     linear_page_index(walk->vma, end));
 }
 
+/* One PTE table: smaps_pte_range()'s loop. */
+static void memlab_account_pte_table(struct memlab_walk *walk, pte_t *ptep,
+				     unsigned long addr, unsigned long end)
+{
+	struct memlab_account *acct = walk->private;
+	unsigned long hole = addr, n;
+	pte_t pte;
+
+	for (; addr != end; ptep++, addr += PAGE_SIZE) {
+		pte = ptep_get(ptep);
+		if (pte_none(pte)) {
+			n = memlab_pte_empty_blocks(ptep + 1, addr + PAGE_SIZE,
+						    end);
+			ptep += n;
+			addr += n * PAGE_SIZE;
+			continue;
+		}
+		/* Runs of empty entries are one hole, not one call each. */
+		if (walk->want_holes)
+			memlab_account_hole(walk, hole, addr);
+		hole = addr + PAGE_SIZE;
+		memlab_account_pte(acct, pte);
+	}
+	if (walk->want_holes)
+		memlab_account_hole(walk, hole, end);
+}
+
 const struct memlab_walk_entry_ops memlab_account_entry_ops = {
-	.pte_entry = memlab_account_pte,
+	.pte_table = memlab_account_pte_table,
 	.pmd_entry = memlab_account_pmd,
 	.pte_hole = memlab_account_hole,
 };
@@ -226,6 +284,7 @@ const struct memlab_walk_entry_ops memlab_account_entry_ops = {
 /**
  * memlab_account_vma_begin() - start accounting a VMA
  * @acct: the accounting state, its numbers reset here
+ * @walk: the walk; its want_holes is set here
  * @vma: the VMA, with mmap_lock held
  *
  * Shmem swap as smap_gather_stats() counts it: for a shared or read-only
@@ -234,6 +293,7 @@ const struct memlab_walk_entry_ops memlab_account_entry_ops = {
  * no PTE has replaced (by a COW copy), found in the holes of the walk.
  */
 void memlab_account_vma_begin(struct memlab_account *acct,
+			      struct memlab_walk *walk,
 			      struct vm_area_struct *vma)
 {
 	struct address_space *mapping;
@@ -242,7 +302,14 @@ void memlab_account_vma_begin(struct memlab_account *acct,
 
 	memset(&acct->vma_stats, 0, sizeof(acct->vma_stats));
 	acct->locked = vma->vm_flags & VM_LOCKED;
+	/*
+	 * No vm_ops: every fault is do_anonymous_page()'s. vm_insert_page()
+	 * can still put a driver's pages there, but sets VM_MIXEDMAP.
+	 */
+	acct->anon_only = vma_is_anonymous(vma) &&
+			  !(vma->vm_flags & VM_MIXEDMAP);
 	acct->shmem_holes = NULL;
+	walk->want_holes = false;
 
 	if (!vma->vm_file || !shmem_mapping(vma->vm_file->f_mapping))
 		return;
@@ -263,6 +330,7 @@ void memlab_account_vma_begin(struct memlab_account *acct,
 		return;
 	}
 	acct->shmem_holes = mapping;
+	walk->want_holes = true;
 }
 
 void memlab_mem_stats_add(struct memlab_mem_stats *sum,

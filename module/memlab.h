@@ -77,11 +77,19 @@ enum memlab_level {
 struct memlab_walk;
 
 /*
- * Called for entries that map something, under their page-table lock,
- * and (if set) for ranges of a VMA that map nothing, without it.
+ * Called under the entries' page-table lock: @pte_table once per PTE table
+ * with the entries for [@addr, @end), @ptep the first of them, which it
+ * reads itself, empty ones included; @pmd_entry for a huge PMD. Like
+ * smaps_pte_range(), the loop over a table's entries is the callee's own,
+ * so that what it does per entry is inlined there: an indirect call per
+ * entry (a retpoline on Debian's kernels) costs more than the entry.
+ *
+ * @pte_hole, if set, is called without a lock for ranges above the PTE
+ * tables that map nothing, while walk->want_holes is set.
  */
 struct memlab_walk_entry_ops {
-	void (*pte_entry)(struct memlab_walk *walk, pte_t pte, unsigned long addr);
+	void (*pte_table)(struct memlab_walk *walk, pte_t *ptep,
+			  unsigned long addr, unsigned long end);
 	void (*pmd_entry)(struct memlab_walk *walk, pmd_t pmd, unsigned long addr,
 			  unsigned long end);
 	void (*pte_hole)(struct memlab_walk *walk, unsigned long addr,
@@ -109,6 +117,9 @@ struct memlab_walk_ops {
  * @stop: set by a callback to end the walk at once
  * @whole_vmas: start the first VMA at its start, even before the walk's start
  * @aborted: the walk was killed; mmap_lock is not held in vma_end
+ * @want_holes: call ops->entry->pte_hole in this VMA; set before vma_begin
+ *	  when there is a pte_hole, which vma_begin may clear
+ * @work: PMD entries with work since the lock was last looked at
  * @entries: page-table entries read, all levels
  * @tables: page-table pages reached (PMD and PTE tables)
  * @lock_drops: times mmap_lock was let go for a waiting writer
@@ -126,6 +137,8 @@ struct memlab_walk {
 	bool stop;
 	bool whole_vmas;
 	bool aborted;
+	bool want_holes;
+	unsigned int work;
 	u64 entries;
 	u64 tables;
 	u64 lock_drops;
@@ -137,6 +150,59 @@ struct memlab_walk {
 
 int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 		   unsigned long end);
+/* Empty PTEs tested at once by memlab_pte_next_used(): one cache line. */
+#define MEMLAB_PTE_BLOCK	8
+
+/*
+ * Are the MEMLAB_PTE_BLOCK entries from @ptep all empty? x86's pte_none()
+ * is "no bit set outside _PAGE_KNL_ERRATUM_MASK", which holds of the OR of
+ * the entries exactly when it holds of each: one test, not eight. Written
+ * out, and with native_pte_val() rather than the paravirt pte_val(), so
+ * that it compiles to eight loads and seven ORs.
+ */
+static __always_inline bool memlab_pte_block_none(pte_t *p)
+{
+	BUILD_BUG_ON(MEMLAB_PTE_BLOCK != 8);
+	return pte_none(native_make_pte(native_pte_val(ptep_get(p)) |
+					native_pte_val(ptep_get(p + 1)) |
+					native_pte_val(ptep_get(p + 2)) |
+					native_pte_val(ptep_get(p + 3)) |
+					native_pte_val(ptep_get(p + 4)) |
+					native_pte_val(ptep_get(p + 5)) |
+					native_pte_val(ptep_get(p + 6)) |
+					native_pte_val(ptep_get(p + 7))));
+}
+
+/**
+ * memlab_pte_empty_blocks() - how many entries from @ptep to pass unread
+ * @ptep: the entry after an empty one
+ * @addr: its address
+ * @end: end of the range of the table being walked
+ *
+ * Most entries of a sparse process's PTE tables are empty. A table loop
+ * calls this after each empty entry: from the next cache line on, it
+ * tests a line of entries at a time, so that passing them costs about
+ * what reading the table does. The entry after a used one is still
+ * tested alone: in a full table it is used too.
+ *
+ * Return: the number of entries from @ptep, all empty, in whole blocks.
+ */
+static __always_inline unsigned long memlab_pte_empty_blocks(pte_t *ptep,
+							     unsigned long addr,
+							     unsigned long end)
+{
+	unsigned long n = 0;
+
+	if (!IS_ALIGNED((unsigned long)ptep, MEMLAB_PTE_BLOCK * sizeof(pte_t)))
+		return 0;
+	while (end - addr >= MEMLAB_PTE_BLOCK * PAGE_SIZE &&
+	       memlab_pte_block_none(ptep + n)) {
+		n += MEMLAB_PTE_BLOCK;
+		addr += MEMLAB_PTE_BLOCK * PAGE_SIZE;
+	}
+	return n;
+}
+
 pte_t *memlab_pte_table(struct mm_struct *mm, pmd_t *pmdp, unsigned long addr,
 			pmd_t *pmdvalp, spinlock_t **ptlp);
 bool memlab_pte_table_same(pmd_t *pmdp, pmd_t pmdval);
@@ -167,6 +233,7 @@ struct memlab_mem_stats {
 struct memlab_account {
 	bool sharing;		/* Pss and Uss wanted: read mapcounts */
 	bool locked;		/* the VMA is VM_LOCKED */
+	bool anon_only;		/* the VMA maps anon folios only */
 	struct address_space *shmem_holes;	/* count its swap in holes */
 	struct memlab_mem_stats vma_stats;
 };
@@ -174,6 +241,7 @@ struct memlab_account {
 extern const struct memlab_walk_entry_ops memlab_account_entry_ops;
 struct page *memlab_normal_page(pte_t pte);
 void memlab_account_vma_begin(struct memlab_account *acct,
+			      struct memlab_walk *walk,
 			      struct vm_area_struct *vma);
 void memlab_mem_stats_add(struct memlab_mem_stats *sum,
 			  const struct memlab_mem_stats *st);

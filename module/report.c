@@ -31,7 +31,7 @@ static void memlab_report_vma_begin(struct memlab_walk *walk,
 	if (report->vma_done && vma->vm_file)
 		vr->file = get_file(vma->vm_file);
 
-	memlab_account_vma_begin(&report->acct, vma);
+	memlab_account_vma_begin(&report->acct, walk, vma);
 }
 
 static void memlab_report_vma_end(struct memlab_walk *walk)

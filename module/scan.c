@@ -26,8 +26,13 @@
 #include "compat.h"
 #include "memlab.h"
 
-/* Regions gathered per mmap_lock hold before they are copied out. */
-#define MEMLAB_SCAN_BATCH	512
+/*
+ * Regions gathered per mmap_lock hold before they are copied out: 64 KiB.
+ * Each batch ends the walk, which then starts again from the pgd; with
+ * one region per present page (a sparse process) a small batch made those
+ * restarts a fifth of the time of a SCAN.
+ */
+#define MEMLAB_SCAN_BATCH	(SZ_64K / sizeof(struct memlab_scan_region))
 
 /* The categories that need the struct page, not just the entry. */
 #define MEMLAB_SCAN_PAGE_CATEGORIES					\
@@ -42,6 +47,12 @@ struct memlab_scan_state {
 	u64 copied;			/* regions already copied out */
 	u64 pages;			/* pages reported */
 	u64 all_categories;		/* every category any mask names */
+	u64 vma_categories;		/* of every page of the VMA walked */
+	bool holes_match;		/* an empty entry there can be reported */
+	unsigned long armed_start;	/* [armed_start, armed_end) is all */
+	unsigned long armed_end;	/* armed, or all not armed, as @armed */
+	u64 armed_lock_drops;		/* walk->lock_drops when looked up */
+	bool armed;
 	unsigned long stop_addr;	/* where the walk stopped */
 	bool done;			/* vec or max_pages is full */
 };
@@ -105,16 +116,29 @@ static void memlab_scan_output_run(struct memlab_walk *walk, unsigned long addr,
 		memlab_scan_stop(walk, st, end, true);
 }
 
-/* As memlab_scan_output_run(), adding MEMLAB_PAGE_ARMED where it holds. */
+/*
+ * As memlab_scan_output_run(), adding MEMLAB_PAGE_ARMED where it holds.
+ * The armed state is looked up once per run of pages that share it, not
+ * per page: the run is kept in @st until the walk leaves it or the VMA, or
+ * lets mmap_lock go, when an INJECT or RESTORE may have changed it.
+ */
 static void memlab_scan_output(struct memlab_walk *walk, unsigned long addr,
 			       unsigned long end, u64 categories)
 {
+	struct memlab_scan_state *st = walk->private;
 	unsigned long next;
-	bool armed;
 
 	for (; addr < end && !walk->stop; addr = next) {
-		next = memlab_fault_armed_extent(walk->mm, addr, end, &armed);
-		memlab_scan_output_run(walk, addr, next, armed ?
+		if (addr < st->armed_start || addr >= st->armed_end ||
+		    st->armed_lock_drops != walk->lock_drops) {
+			st->armed_lock_drops = walk->lock_drops;
+			st->armed_start = addr;
+			st->armed_end = memlab_fault_armed_extent(walk->mm, addr,
+								  st->arg->end,
+								  &st->armed);
+		}
+		next = min(end, st->armed_end);
+		memlab_scan_output_run(walk, addr, next, st->armed ?
 				       categories | MEMLAB_PAGE_ARMED : categories);
 	}
 }
@@ -149,11 +173,29 @@ static u64 memlab_scan_vma_categories(struct vm_area_struct *vma)
 	return vma->vm_flags & VM_SOFTDIRTY ? MEMLAB_PAGE_SOFT_DIRTY : 0;
 }
 
+/*
+ * Most SCANs ask for present pages: then nothing that maps nothing can be
+ * reported, and the walk need not call out for holes at all.
+ */
+static void memlab_scan_vma_begin(struct memlab_walk *walk,
+				  struct vm_area_struct *vma)
+{
+	struct memlab_scan_state *st = walk->private;
+	u64 cat = memlab_scan_vma_categories(vma);
+
+	st->vma_categories = cat;
+	st->holes_match = memlab_scan_matches(st->arg, cat) ||
+			  memlab_scan_matches(st->arg, cat | MEMLAB_PAGE_ARMED);
+	walk->want_holes = st->holes_match;
+	/* A fault may have been armed or restored since: look again. */
+	st->armed_start = st->armed_end = 0;
+}
+
 static void memlab_scan_pte(struct memlab_walk *walk, pte_t pte,
 			    unsigned long addr)
 {
 	struct memlab_scan_state *st = walk->private;
-	u64 cat = memlab_scan_vma_categories(walk->vma);
+	u64 cat = st->vma_categories;
 	struct page *page = NULL;
 	bool migration = false;
 
@@ -173,8 +215,12 @@ static void memlab_scan_pte(struct memlab_walk *walk, pte_t pte,
 			cat |= MEMLAB_PAGE_PROTNONE;
 		if (is_zero_pfn(pfn))
 			cat |= MEMLAB_PAGE_ZERO;
-		page = memlab_normal_page(pte);
-		cat |= memlab_scan_page_categories(st, page, true, false);
+		/* The struct page only when a mask needs what it holds. */
+		if (st->all_categories & MEMLAB_SCAN_PAGE_CATEGORIES) {
+			page = memlab_normal_page(pte);
+			cat |= memlab_scan_page_categories(st, page, true,
+							   false);
+		}
 	} else {
 		swp_entry_t entry = pte_to_swp_entry(pte);
 
@@ -203,7 +249,7 @@ static void memlab_scan_pmd(struct memlab_walk *walk, pmd_t pmd,
 			    unsigned long addr, unsigned long end)
 {
 	struct memlab_scan_state *st = walk->private;
-	u64 cat = memlab_scan_vma_categories(walk->vma) | MEMLAB_PAGE_HUGE;
+	u64 cat = st->vma_categories | MEMLAB_PAGE_HUGE;
 	unsigned long pfn = pmd_pfn(pmd);
 	struct page *head = NULL, *page;
 	bool present = pmd_present(pmd);
@@ -266,7 +312,7 @@ static void memlab_scan_hugetlb(struct memlab_walk *walk, pte_t pte,
 				unsigned long end, unsigned long size)
 {
 	struct memlab_scan_state *st = walk->private;
-	u64 cat = memlab_scan_vma_categories(walk->vma) | MEMLAB_PAGE_HUGE;
+	u64 cat = st->vma_categories | MEMLAB_PAGE_HUGE;
 
 	if (pte_present(pte)) {
 		struct folio *folio = page_folio(pte_page(pte));
@@ -300,28 +346,58 @@ static void memlab_scan_hugetlb(struct memlab_walk *walk, pte_t pte,
 static void memlab_scan_hole(struct memlab_walk *walk, unsigned long addr,
 			     unsigned long end)
 {
-	memlab_scan_output(walk, addr, end,
-			   memlab_scan_vma_categories(walk->vma));
+	struct memlab_scan_state *st = walk->private;
+
+	if (addr < end)
+		memlab_scan_output(walk, addr, end, st->vma_categories);
+}
+
+/*
+ * One PTE table. With a sparse process nearly every entry is empty:
+ * memlab_pte_next_used() passes them, and runs of them are one hole,
+ * reported only when holes can match.
+ */
+static void memlab_scan_pte_table(struct memlab_walk *walk, pte_t *ptep,
+				  unsigned long addr, unsigned long end)
+{
+	struct memlab_scan_state *st = walk->private;
+	unsigned long hole = addr, n;
+	pte_t pte;
+
+	for (; addr != end; ptep++, addr += PAGE_SIZE) {
+		pte = ptep_get(ptep);
+		if (pte_none(pte)) {
+			n = memlab_pte_empty_blocks(ptep + 1, addr + PAGE_SIZE,
+						    end);
+			ptep += n;
+			addr += n * PAGE_SIZE;
+			continue;
+		}
+		if (st->holes_match) {
+			memlab_scan_hole(walk, hole, addr);
+			hole = addr + PAGE_SIZE;
+		}
+		memlab_scan_pte(walk, pte, addr);
+		if (walk->stop)
+			return;
+	}
+	if (st->holes_match)
+		memlab_scan_hole(walk, hole, end);
 }
 
 static const struct memlab_walk_entry_ops memlab_scan_entry_ops = {
-	.pte_entry = memlab_scan_pte,
+	.pte_table = memlab_scan_pte_table,
 	.pmd_entry = memlab_scan_pmd,
 	.pte_hole = memlab_scan_hole,
 	.hugetlb_entry = memlab_scan_hugetlb,
 };
-
-static void memlab_scan_vma_nop(struct memlab_walk *walk,
-				struct vm_area_struct *vma)
-{
-}
 
 static void memlab_scan_vma_end_nop(struct memlab_walk *walk)
 {
 }
 
 static const struct memlab_walk_ops memlab_scan_walk_ops = {
-	.vma_begin = memlab_scan_vma_nop,
+	.vma_begin = memlab_scan_vma_begin,
 	.vma_end = memlab_scan_vma_end_nop,
 	.entry = &memlab_scan_entry_ops,
 };
@@ -384,7 +460,7 @@ long memlab_scan(struct memlab_scan *arg)
 	st.all_categories = arg->category_inverted | arg->category_mask |
 			    arg->category_anyof_mask | arg->return_mask;
 	st.buf_len = min_t(u64, arg->vec_len, MEMLAB_SCAN_BATCH);
-	st.buf = kmalloc_array(st.buf_len, sizeof(*st.buf), GFP_KERNEL);
+	st.buf = kvmalloc_array(st.buf_len, sizeof(*st.buf), GFP_KERNEL);
 	if (!st.buf) {
 		ret = -ENOMEM;
 		goto out_put_mm;
@@ -407,7 +483,7 @@ long memlab_scan(struct memlab_scan *arg)
 	arg->walk_end = walk.stop ? st.stop_addr : arg->end;
 	ret = st.copied;
 out_free:
-	kfree(st.buf);
+	kvfree(st.buf);
 out_put_mm:
 	mmput(walk.mm);
 	return ret;

@@ -3,16 +3,23 @@
  * memlab: the page-table walker.
  *
  * walk_page_range() is not exported, so memlab walks pgd -> p4d -> pud ->
- * pmd -> pte itself, the way mm/pagewalk.c does, and hands every entry
- * that maps something to the caller's memlab_walk_ops. Upper levels are
- * read without locks (they are only freed under mmap_lock held for write,
- * or, for PTE tables since 6.5, after an RCU grace period); leaf entries
- * are read under the lock that protects them.
+ * pmd -> pte itself, the way mm/pagewalk.c does, and hands every PTE table
+ * and huge PMD to the caller's memlab_walk_ops. Upper levels are read
+ * without locks (they are only freed under mmap_lock held for write, or,
+ * for PTE tables since 6.5, after an RCU grace period); leaf entries are
+ * read under the lock that protects them.
  *
- * Locking, for the whole walk: mmap_lock held for read. It is dropped and
- * retaken between two PMDs when a writer waits for it, and the walk then
- * resumes at the next address, so a long walk never stalls the target's
- * mmap()/munmap() for longer than one PTE table takes.
+ * Locking, for the whole walk: mmap_lock held for read. When a writer
+ * waits for it, it is dropped and retaken after a few PMD entries that had
+ * work, after a PMD table, or between VMAs, and the walk then resumes at
+ * the next address, so a long walk never stalls the target's
+ * mmap()/munmap() for longer than a few PTE tables take.
+ *
+ * Cost: a sparse process has far more empty upper-level entries than
+ * full ones, and a dense one 512 PTEs per table. So an empty entry costs
+ * one test (a call only while the caller wants holes), the lock and
+ * cond_resched() are looked at only after work, and the PTEs of a table
+ * are the caller's own loop, not a call each.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,7 +40,7 @@
 static void memlab_walk_hole(struct memlab_walk *walk, unsigned long addr,
 			     unsigned long end)
 {
-	if (walk->ops->entry->pte_hole && addr < end)
+	if (walk->want_holes && addr < end)
 		walk->ops->entry->pte_hole(walk, addr, end);
 }
 
@@ -87,7 +94,7 @@ bool memlab_pte_table_same(pmd_t *pmdp, pmd_t pmdval)
 }
 
 /*
- * The PTEs of one table, read under its lock.
+ * The PTEs of one table, handed to the caller under the table's lock.
  *
  * Return: 0, or -EAGAIN when the pmd no longer points to a PTE table
  * (a THP was collapsed there), so that the caller looks at it again.
@@ -96,8 +103,7 @@ static int memlab_walk_pte_range(struct memlab_walk *walk, pmd_t *pmdp,
 				 unsigned long addr, unsigned long end)
 {
 	spinlock_t *ptl;	/* the PTE table's lock, held while reading it */
-	pte_t *start_pte, *ptep;
-	unsigned long hole;
+	pte_t *start_pte;
 	pmd_t pmdval;
 
 	rcu_read_lock();
@@ -120,23 +126,8 @@ again:
 	}
 
 	memlab_walk_reach_table(walk, MEMLAB_LEVEL_PTE, pmd_pfn(pmdval));
-	hole = addr;
-	for (ptep = start_pte; addr != end; ptep++, addr += PAGE_SIZE) {
-		pte_t pte = ptep_get(ptep);
-
-		walk->entries++;
-		if (pte_none(pte))
-			continue;
-		/* Runs of empty entries are one hole, not one call each. */
-		memlab_walk_hole(walk, hole, addr);
-		hole = addr + PAGE_SIZE;
-		if (!walk->stop)
-			walk->ops->entry->pte_entry(walk, pte, addr);
-		if (walk->stop)
-			break;
-	}
-	if (!walk->stop)
-		memlab_walk_hole(walk, hole, addr);
+	walk->entries += (end - addr) >> PAGE_SHIFT;
+	walk->ops->entry->pte_table(walk, start_pte, addr, end);
 	spin_unlock(ptl);
 	rcu_read_unlock();
 	return walk->stop ? -ENOSPC : 0;
@@ -165,13 +156,29 @@ static int memlab_walk_huge_pmd(struct memlab_walk *walk, pmd_t *pmdp,
 }
 
 /*
- * Between two PMDs: give the CPU away if asked, and tell the caller to let
- * a waiting mmap_lock writer in.
+ * After work, between two entries: give the CPU away if asked, and tell
+ * the caller to let a waiting mmap_lock writer in.
  */
 static bool memlab_walk_should_drop_lock(struct memlab_walk *walk)
 {
 	cond_resched();
 	return mmap_lock_is_contended(walk->mm) || fatal_signal_pending(current);
+}
+
+/*
+ * PTE tables or huge PMDs walked between two looks at the lock and at
+ * cond_resched(): a look costs about what a table with a few entries
+ * does, and eight tables of work keep a hold short (some tens of
+ * microseconds) all the same.
+ */
+#define MEMLAB_WALK_WORK_PER_LOOK	8
+
+static bool memlab_walk_after_work(struct memlab_walk *walk)
+{
+	if (++walk->work < MEMLAB_WALK_WORK_PER_LOOK)
+		return false;
+	walk->work = 0;
+	return memlab_walk_should_drop_lock(walk);
 }
 
 static int memlab_walk_pmd_range(struct memlab_walk *walk, pud_t *pudp,
@@ -190,8 +197,11 @@ again:
 		pmd = memlab_pmdp_get_lockless(pmdp);
 		walk->entries++;
 		if (pmd_none(pmd)) {
+			/* No work: no lock check either (see the top). */
 			memlab_walk_hole(walk, addr, next);
-			goto next_pmd;
+			if (walk->stop)
+				return -ENOSPC;
+			continue;
 		}
 		if (is_swap_pmd(pmd) || pmd_trans_huge(pmd) || pmd_devmap(pmd)) {
 			if (memlab_walk_huge_pmd(walk, pmdp, addr, next) == 0)
@@ -211,7 +221,7 @@ again:
 next_pmd:
 		if (walk->stop)
 			return -ENOSPC;
-		if (next != end && memlab_walk_should_drop_lock(walk)) {
+		if (next != end && memlab_walk_after_work(walk)) {
 			walk->resume = next;
 			return -EAGAIN;
 		}
@@ -244,6 +254,15 @@ static int memlab_walk_pud_range(struct memlab_walk *walk, p4d_t *p4dp,
 		ret = memlab_walk_pmd_range(walk, pudp, addr, next);
 		if (ret)
 			return ret;
+		/*
+		 * A PMD table of empty entries had no work to check after:
+		 * check once per table, so that no stretch of the walk goes
+		 * longer than one table without a look at the lock.
+		 */
+		if (next != end && memlab_walk_should_drop_lock(walk)) {
+			walk->resume = next;
+			return -EAGAIN;
+		}
 	} while (pudp++, addr = next, addr != end);
 	return 0;
 }
@@ -474,6 +493,7 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 	int ret;
 
 	memset(walk->last_table, 0, sizeof(walk->last_table));
+	walk->work = 0;
 	walk->stop = false;
 	walk->aborted = false;
 	ret = memlab_walk_lock(walk);
@@ -500,6 +520,7 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 		walk->vma = vma;
 		if (!in_vma) {
 			memlab_vma_id_take(&id, vma);
+			walk->want_holes = walk->ops->entry->pte_hole;
 			walk->ops->vma_begin(walk, vma);
 			in_vma = true;
 		}
