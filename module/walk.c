@@ -428,9 +428,10 @@ static int memlab_walk_vma_range(struct memlab_walk *walk, unsigned long addr,
  * (rwsem_down_read_slowpath()'s "optimistic lock stealing") until the
  * writer has waited RWSEM_WAIT_TIMEOUT, a jiffy, and sets the hand-off
  * bit. Measured: a walk that dropped the lock 150,000 times still kept a
- * thread's mmap() waiting for the whole walk. So wait, for a jiffy at
- * most, until nobody waits: the writer leaves the wait list when it has
- * the lock, and the next mmap_read_lock() then sleeps until it is done.
+ * thread's mmap() waiting for the whole walk. So wait until nobody waits,
+ * but no longer than the writer would (up to the next tick but one): the
+ * writer leaves the wait list when it has the lock, and the next
+ * mmap_read_lock() then sleeps until it is done.
  */
 static void memlab_walk_let_writer_in(struct memlab_walk *walk)
 {
