@@ -188,7 +188,8 @@ static void memlab_scan_vma_begin(struct memlab_walk *walk,
 			  memlab_scan_matches(st->arg, cat | MEMLAB_PAGE_ARMED);
 	walk->want_holes = st->holes_match;
 	/* A fault may have been armed or restored since: look again. */
-	st->armed_start = st->armed_end = 0;
+	st->armed_start = 0;
+	st->armed_end = 0;
 }
 
 static void memlab_scan_pte(struct memlab_walk *walk, pte_t pte,
