@@ -21,21 +21,6 @@
 #include "memlab.h"
 
 /*
- * vm_normal_page() is not exported. With ARCH_HAS_PTE_SPECIAL (x86) it
- * comes down to this: special PTEs (PFN maps, the zero page, devmap) and
- * PFNs without a struct page have no page to account.
- */
-struct page *memlab_normal_page(pte_t pte)
-{
-	unsigned long pfn = pte_pfn(pte);
-
-	if (pte_special(pte) || is_zero_pfn(pfn) || pte_devmap(pte) ||
-	    !pfn_valid(pfn))
-		return NULL;
-	return pfn_to_page(pfn);
-}
-
-/*
  * The PMD counterpart (6.12 vm_normal_page_pmd(), 6.1
  * follow_trans_huge_pmd()). huge_zero_pfn is not exported either: the huge
  * zero page is the only PMD leaf in an anonymous VMA that is not an anon
@@ -125,19 +110,17 @@ static void memlab_account_page(struct memlab_account *acct, struct page *page,
  * Uss are not wanted: all memlab_account_page() would read from the
  * struct page is known without it. The VMA maps anon folios only (see
  * memlab_account_vma_begin()), and the PTE's bits already make the page
- * referenced and dirty. A PTE that is not special names a page that has a
- * struct page (vm_normal_page() calls any other a bad PTE), so pfn_valid()
- * is not needed either while the struct page is not read. Reading the
- * 64-byte struct page for each 8-byte PTE is most of the cost of a walk:
- * this is what makes MEMLAB_SUMMARY_NO_SHARING cheap.
+ * referenced and dirty. Reading the 64-byte struct page for each 8-byte
+ * PTE is most of the cost of a walk: this is what makes
+ * MEMLAB_SUMMARY_NO_SHARING cheaper, with the same numbers.
  */
-static bool memlab_account_pte_only(struct memlab_account *acct, pte_t pte)
+static bool memlab_account_young_dirty_anon(struct memlab_account *acct,
+					    pte_t pte)
 {
 	struct memlab_mem_stats *st = &acct->vma_stats;
 
 	if (acct->sharing || !acct->anon_only || !pte_young(pte) ||
-	    !pte_dirty(pte) || pte_special(pte) || pte_devmap(pte) ||
-	    is_zero_pfn(pte_pfn(pte)))
+	    !pte_dirty(pte) || pte_special(pte))
 		return false;
 	st->rss += PAGE_SIZE;
 	st->rss_anon += PAGE_SIZE;
@@ -146,14 +129,52 @@ static bool memlab_account_pte_only(struct memlab_account *acct, pte_t pte)
 	return true;
 }
 
+/*
+ * MEMLAB_SUMMARY_PAGE_TABLES_ONLY: what an entry says of the @size bytes
+ * it maps, without its struct page. Referenced and Dirty are then the
+ * entry's own accessed and dirty bits: smaps also counts a page whose
+ * PG_referenced or PG_dirty is set (written with write(), or with its
+ * dirty bit moved from a PTE that was unmapped), so these are at most
+ * smaps' numbers.
+ */
+static void memlab_account_entry_bits(struct memlab_mem_stats *st,
+				      unsigned long size, bool young,
+				      bool dirty)
+{
+	st->rss += size;
+	if (young)
+		st->referenced += size;
+	if (dirty)
+		st->dirty += size;
+}
+
+static __always_inline void memlab_account_pte_bits(struct memlab_mem_stats *st,
+						    pte_t pte)
+{
+	if (pte_present(pte)) {
+		if (!pte_special(pte))
+			memlab_account_entry_bits(st, PAGE_SIZE, pte_young(pte),
+						  pte_dirty(pte));
+		return;
+	}
+	if (memlab_pte_swp_type(pte) < MAX_SWAPFILES)
+		st->swap += PAGE_SIZE;
+	else if (is_pfn_swap_entry(pte_to_swp_entry(pte)))
+		st->rss += PAGE_SIZE;	/* its page is still resident */
+}
+
 static __always_inline void memlab_account_pte(struct memlab_account *acct,
 					       pte_t pte)
 {
 	struct page *page;
 	swp_entry_t entry;
 
+	if (acct->page_tables_only) {
+		memlab_account_pte_bits(&acct->vma_stats, pte);
+		return;
+	}
 	if (pte_present(pte)) {
-		if (memlab_account_pte_only(acct, pte))
+		if (memlab_account_young_dirty_anon(acct, pte))
 			return;
 		page = memlab_normal_page(pte);
 		if (page)
@@ -196,8 +217,15 @@ static void memlab_account_pmd(struct memlab_walk *walk, pmd_t pmd,
 	if (!page)
 		return;
 
+	/* One struct page per 2 MiB, to tell the huge zero page: cheap. */
 	if (folio_test_anon(page_folio(page)))
 		acct->vma_stats.anon_huge += HPAGE_PMD_SIZE;
+	if (acct->page_tables_only) {
+		memlab_account_entry_bits(&acct->vma_stats, HPAGE_PMD_SIZE,
+					  present && pmd_young(pmd),
+					  present && pmd_dirty(pmd));
+		return;
+	}
 	memlab_account_page(acct, page, true, pmd_young(pmd), pmd_dirty(pmd),
 			    private_entry, present);
 }
@@ -248,6 +276,131 @@ static void memlab_account_hole(struct memlab_walk *walk, unsigned long addr,
 					     linear_page_index(walk->vma, end));
 }
 
+/* Present PTEs of normal pages, counted by a page-table-only walk. */
+struct memlab_pte_counts {
+	unsigned long pages;
+	unsigned long young;
+	unsigned long dirty;
+	unsigned long swap;
+};
+
+/*
+ * One PTE, page tables only: the common case here, the rest apart. The
+ * bits are tested in the value as read: pte_flags() would load
+ * physical_mask for each entry.
+ */
+static __always_inline void memlab_account_pte_one(struct memlab_pte_counts *c,
+						   struct memlab_mem_stats *st,
+						   pte_t *ptep)
+{
+	pteval_t val = native_pte_val(ptep_get(ptep));
+
+	if (likely((val & (_PAGE_PRESENT | _PAGE_SPECIAL)) == _PAGE_PRESENT)) {
+		c->pages++;
+		c->young += !!(val & _PAGE_ACCESSED);
+		c->dirty += !!(val & _PAGE_DIRTY);
+	} else if (!pte_none(native_make_pte(val))) {
+		memlab_account_pte_bits(st, native_make_pte(val));
+	}
+}
+
+/*
+ * A block of MEMLAB_PTE_BLOCK PTEs none of which is present, @any the OR
+ * of their values: when each is empty or a swap entry, as in memory that
+ * was swapped out, count the swap entries. The type is the top bits of a
+ * swap PTE, so the type in @any is at least that of each entry: below
+ * MAX_SWAPFILES, every entry is a swap entry or empty. Counting the
+ * entries that are not empty takes no jump either.
+ */
+static __always_inline bool memlab_account_swap_block(struct memlab_pte_counts *c,
+						      pte_t *ptep, pteval_t any)
+{
+	unsigned int i;
+
+	if (memlab_pte_swp_type(native_make_pte(any)) >= MAX_SWAPFILES)
+		return false;	/* migration entries, markers: one by one */
+	for (i = 0; i < MEMLAB_PTE_BLOCK; i++)
+		c->swap += !pte_none(ptep_get(ptep + i));
+	return true;
+}
+
+/*
+ * The MEMLAB_PTE_BLOCK PTEs (a cache line) from @ptep, at once, when they
+ * allow it: all empty, all swapped out (memlab_account_swap_block()), all
+ * present and special (the zero page), or all present and none special,
+ * as in a process's written memory. Then the
+ * AND and the OR of the eight say how many are young and dirty, unless
+ * some are and some are not, when the eight entries, still in the cache,
+ * are read again for those bits.
+ *
+ * This is what brings a page-table-only walk close to the cost of
+ * reading the tables: under QEMU's TCG, where memlab's performance is
+ * measured, every instruction costs, and a test and a jump or two per
+ * entry took four times what reading it did.
+ *
+ * Return: false, having counted nothing, when the entries must be taken
+ * one at a time.
+ */
+static __always_inline bool memlab_account_pte_block(struct memlab_pte_counts *c,
+						     pte_t *ptep)
+{
+	pteval_t all, any;
+	unsigned int i;
+
+	memlab_pte_block_bits(ptep, &all, &any);
+	if (!any)
+		return true;
+	if (!(any & (_PAGE_PRESENT | _PAGE_PROTNONE)))
+		return memlab_account_swap_block(c, ptep, any);
+	if (!(all & _PAGE_PRESENT))
+		return false;
+	if (any & _PAGE_SPECIAL)
+		return all & _PAGE_SPECIAL;	/* e.g. all the zero page */
+
+	c->pages += MEMLAB_PTE_BLOCK;
+	if (all & _PAGE_ACCESSED)
+		c->young += MEMLAB_PTE_BLOCK;
+	else if (any & _PAGE_ACCESSED)
+		for (i = 0; i < MEMLAB_PTE_BLOCK; i++)
+			c->young += pte_young(ptep_get(ptep + i));
+	if (all & _PAGE_DIRTY)
+		c->dirty += MEMLAB_PTE_BLOCK;
+	else if (any & _PAGE_DIRTY)
+		for (i = 0; i < MEMLAB_PTE_BLOCK; i++)
+			c->dirty += pte_dirty(ptep_get(ptep + i));
+	return true;
+}
+
+/*
+ * One PTE table with MEMLAB_SUMMARY_PAGE_TABLES_ONLY and no holes wanted:
+ * a cache line of entries at a time where memlab_account_pte_block()
+ * takes it, else one entry at a time up to the next line.
+ */
+static void memlab_account_pte_table_bits(struct memlab_mem_stats *st,
+					  pte_t *ptep, unsigned long addr,
+					  unsigned long end)
+{
+	unsigned long nr = (end - addr) >> PAGE_SHIFT, i = 0, stop;
+	struct memlab_pte_counts c = {};
+
+	while (i < nr) {
+		/* Tables are page-aligned: a block starts at every 8th entry. */
+		stop = min(nr, i + MEMLAB_PTE_BLOCK -
+			   pte_index(addr + i * PAGE_SIZE) % MEMLAB_PTE_BLOCK);
+		if (stop - i == MEMLAB_PTE_BLOCK &&
+		    memlab_account_pte_block(&c, ptep + i)) {
+			i = stop;
+			continue;
+		}
+		for (; i < stop; i++)
+			memlab_account_pte_one(&c, st, ptep + i);
+	}
+	st->rss += c.pages << PAGE_SHIFT;
+	st->referenced += c.young << PAGE_SHIFT;
+	st->dirty += c.dirty << PAGE_SHIFT;
+	st->swap += c.swap << PAGE_SHIFT;
+}
+
 /* One PTE table: smaps_pte_range()'s loop. */
 static void memlab_account_pte_table(struct memlab_walk *walk, pte_t *ptep,
 				     unsigned long addr, unsigned long end)
@@ -256,6 +409,10 @@ static void memlab_account_pte_table(struct memlab_walk *walk, pte_t *ptep,
 	unsigned long hole = addr, n;
 	pte_t pte;
 
+	if (acct->page_tables_only && !walk->want_holes) {
+		memlab_account_pte_table_bits(&acct->vma_stats, ptep, addr, end);
+		return;
+	}
 	for (; addr != end; ptep++, addr += PAGE_SIZE) {
 		pte = ptep_get(ptep);
 		if (pte_none(pte)) {

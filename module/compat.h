@@ -195,6 +195,18 @@ static inline bool memlab_skip_protnone_pmd(pmd_t pmd)
 #endif
 
 /*
+ * swp_type(pte_to_swp_entry(@pte)) of a non-present, non-empty PTE,
+ * without what pte_to_swp_entry() does first: clear the soft-dirty,
+ * uffd-wp and exclusive bits (three tests and jumps), which lie outside
+ * the type. The arch's swap entry is the PTE's value, and its type is
+ * the generic entry's.
+ */
+static __always_inline unsigned int memlab_pte_swp_type(pte_t pte)
+{
+	return __swp_type(__pte_to_swp_entry(pte));
+}
+
+/*
  * pte_modify(), which a module cannot use: its _PAGE_CHG_MASK names
  * cc_mask (the confidential-computing bit), which is not exported. The
  * same transformation, stated the other way round: the protection bits

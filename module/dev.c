@@ -72,6 +72,7 @@ static long memlab_ioctl_summary(union memlab_ioctl_arg *arg)
 		goto out_put_mm;
 	}
 	report->sharing = !(sum->flags & MEMLAB_SUMMARY_NO_SHARING);
+	report->page_tables_only = sum->flags & MEMLAB_SUMMARY_PAGE_TABLES_ONLY;
 	ret = memlab_report_mm(report, mm, 0, TASK_SIZE_MAX);
 	if (!ret)
 		memlab_report_to_summary(report, sum);

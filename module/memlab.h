@@ -21,6 +21,8 @@
 #ifndef _MEMLAB_H
 #define _MEMLAB_H
 
+#include <linux/mm.h>
+#include <linux/mmdebug.h>
 #include <linux/mmu_notifier.h>
 #include <linux/pgtable.h>
 #include <linux/ratelimit.h>
@@ -154,23 +156,40 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 #define MEMLAB_PTE_BLOCK	8
 
 /*
- * Are the MEMLAB_PTE_BLOCK entries from @ptep all empty? x86's pte_none()
- * is "no bit set outside _PAGE_KNL_ERRATUM_MASK", which holds of the OR of
- * the entries exactly when it holds of each: one test, not eight. Written
- * out, and with native_pte_val() rather than the paravirt pte_val(), so
- * that it compiles to eight loads and seven ORs.
+ * The AND and the OR of the MEMLAB_PTE_BLOCK entries from @p: the bits
+ * all of them have, and those any of them has. Written out, and with
+ * native_pte_val() rather than the paravirt pte_val(), so that it
+ * compiles to eight loads and fourteen logic operations: a jump per
+ * entry would cost more than reading it (Documentation/performance.rst).
+ */
+static __always_inline void memlab_pte_block_bits(pte_t *p, pteval_t *all,
+						  pteval_t *any)
+{
+	pteval_t v0 = native_pte_val(ptep_get(p)),
+		 v1 = native_pte_val(ptep_get(p + 1)),
+		 v2 = native_pte_val(ptep_get(p + 2)),
+		 v3 = native_pte_val(ptep_get(p + 3)),
+		 v4 = native_pte_val(ptep_get(p + 4)),
+		 v5 = native_pte_val(ptep_get(p + 5)),
+		 v6 = native_pte_val(ptep_get(p + 6)),
+		 v7 = native_pte_val(ptep_get(p + 7));
+
+	BUILD_BUG_ON(MEMLAB_PTE_BLOCK != 8);
+	*all = v0 & v1 & v2 & v3 & v4 & v5 & v6 & v7;
+	*any = v0 | v1 | v2 | v3 | v4 | v5 | v6 | v7;
+}
+
+/*
+ * Are the MEMLAB_PTE_BLOCK entries from @p all empty? x86's pte_none()
+ * is "no bit set outside _PAGE_KNL_ERRATUM_MASK", which holds of the OR
+ * of the entries exactly when it holds of each: one test, not eight.
  */
 static __always_inline bool memlab_pte_block_none(pte_t *p)
 {
-	BUILD_BUG_ON(MEMLAB_PTE_BLOCK != 8);
-	return pte_none(native_make_pte(native_pte_val(ptep_get(p)) |
-					native_pte_val(ptep_get(p + 1)) |
-					native_pte_val(ptep_get(p + 2)) |
-					native_pte_val(ptep_get(p + 3)) |
-					native_pte_val(ptep_get(p + 4)) |
-					native_pte_val(ptep_get(p + 5)) |
-					native_pte_val(ptep_get(p + 6)) |
-					native_pte_val(ptep_get(p + 7))));
+	pteval_t all, any;
+
+	memlab_pte_block_bits(p, &all, &any);
+	return pte_none(native_make_pte(any));
 }
 
 /**
@@ -232,6 +251,7 @@ struct memlab_mem_stats {
 /* walk->private while accounting. */
 struct memlab_account {
 	bool sharing;		/* Pss and Uss wanted: read mapcounts */
+	bool page_tables_only;	/* read no struct page but a huge PMD's */
 	bool locked;		/* the VMA is VM_LOCKED */
 	bool anon_only;		/* the VMA maps anon folios only */
 	struct address_space *shmem_holes;	/* count its swap in holes */
@@ -239,7 +259,30 @@ struct memlab_account {
 };
 
 extern const struct memlab_walk_entry_ops memlab_account_entry_ops;
-struct page *memlab_normal_page(pte_t pte);
+
+/**
+ * memlab_normal_page() - vm_normal_page(), which is not exported, on x86
+ * @pte: a present PTE
+ *
+ * With ARCH_HAS_PTE_SPECIAL, every PTE that maps memory without a page to
+ * account is special: PFN maps, the zero page, devmap. Any other present
+ * PTE names a page that has a struct page, which vm_normal_page() and
+ * gup_pte_range() take on trust as well (the former compares the pfn with
+ * highest_memmap_pfn, to catch a corrupt entry; that is not exported).
+ * pfn_valid() would look the pfn up in the sparse memory sections: on
+ * Debian's kernels under QEMU that cost more than all the rest of
+ * accounting a page. DEBUG_VM kernels still check.
+ *
+ * Return: the page, or NULL when the PTE maps none.
+ */
+static __always_inline struct page *memlab_normal_page(pte_t pte)
+{
+	if (pte_special(pte))
+		return NULL;
+	VM_WARN_ON_ONCE(!pfn_valid(pte_pfn(pte)));
+	return pte_page(pte);
+}
+
 void memlab_account_vma_begin(struct memlab_account *acct,
 			      struct memlab_walk *walk,
 			      struct vm_area_struct *vma);
@@ -279,6 +322,7 @@ struct memlab_vma_report {
 struct memlab_report {
 	/* set by the caller */
 	bool sharing;
+	bool page_tables_only;
 	void (*vma_done)(struct memlab_report *report,
 			 const struct memlab_vma_report *vr);
 	void *private;

@@ -80,7 +80,8 @@ int memlab_report_mm(struct memlab_report *report, struct mm_struct *mm,
 	report->walk.ops = &memlab_report_walk_ops;
 	report->walk.private = &report->acct;
 	report->walk.whole_vmas = true;
-	report->acct.sharing = report->sharing;
+	report->acct.sharing = report->sharing && !report->page_tables_only;
+	report->acct.page_tables_only = report->page_tables_only;
 	return memlab_walk_mm(&report->walk, start, end);
 }
 
@@ -90,9 +91,22 @@ void memlab_report_to_summary(const struct memlab_report *report,
 	const struct memlab_mem_stats *t = &report->total;
 
 	sum->rss = t->rss;
-	sum->rss_anon = t->rss_anon;
-	sum->rss_file = t->rss_file;
-	sum->rss_shmem = t->rss_shmem;
+	if (report->page_tables_only) {
+		/*
+		 * Which kind a page is lives in its struct page: take the
+		 * mm's own counters, which /proc/PID/status shows.
+		 */
+		sum->rss_anon = get_mm_counter(report->walk.mm, MM_ANONPAGES);
+		sum->rss_file = get_mm_counter(report->walk.mm, MM_FILEPAGES);
+		sum->rss_shmem = get_mm_counter(report->walk.mm, MM_SHMEMPAGES);
+		sum->rss_anon <<= PAGE_SHIFT;
+		sum->rss_file <<= PAGE_SHIFT;
+		sum->rss_shmem <<= PAGE_SHIFT;
+	} else {
+		sum->rss_anon = t->rss_anon;
+		sum->rss_file = t->rss_file;
+		sum->rss_shmem = t->rss_shmem;
+	}
 	sum->pss = t->pss_fp >> MEMLAB_PSS_SHIFT;
 	sum->uss = t->uss;
 	sum->swap = t->swap;

@@ -70,9 +70,24 @@ struct memlab_segment_usage {
 	__u64 swap;
 };
 
-/* memlab_summary.flags */
-#define MEMLAB_SUMMARY_NO_SHARING	(1ULL << 0)	/* skip Pss and Uss */
-#define MEMLAB_SUMMARY_FLAGS		MEMLAB_SUMMARY_NO_SHARING
+/*
+ * memlab_summary.flags
+ *
+ * MEMLAB_SUMMARY_NO_SHARING: skip Pss, Uss and Locked, which read every
+ * page's mapcount; every other number is the same.
+ *
+ * MEMLAB_SUMMARY_PAGE_TABLES_ONLY: read the page tables and nothing else
+ * (but one struct page per huge PMD): the fastest summary. Rss, Swap,
+ * ShmemSwap, AnonHugePages, PageTables and the segments are the same;
+ * RssAnon, RssFile and RssShmem are the mm's counters (/proc/PID/status);
+ * Dirty and Referenced count the entries' own dirty and accessed bits,
+ * which smaps adds PG_dirty and PG_referenced to, so they are at most
+ * smaps'; Pss, Uss and Locked are 0, as with NO_SHARING.
+ */
+#define MEMLAB_SUMMARY_NO_SHARING	(1ULL << 0)
+#define MEMLAB_SUMMARY_PAGE_TABLES_ONLY	(1ULL << 1)
+#define MEMLAB_SUMMARY_FLAGS		(MEMLAB_SUMMARY_NO_SHARING |	\
+					 MEMLAB_SUMMARY_PAGE_TABLES_ONLY)
 
 /**
  * struct memlab_summary - argument of MEMLAB_IOC_SUMMARY
@@ -91,16 +106,17 @@ struct memlab_segment_usage {
  * @rss_file:		out: resident file pages (status RssFile)
  * @rss_shmem:		out: resident shmem pages (status RssShmem)
  * @pss:		out: proportional set size (smaps Pss), 0 with
- *			MEMLAB_SUMMARY_NO_SHARING
+ *			MEMLAB_SUMMARY_NO_SHARING or _PAGE_TABLES_ONLY
  * @uss:		out: pages mapped by this process only, 0 with
- *			MEMLAB_SUMMARY_NO_SHARING
+ *			MEMLAB_SUMMARY_NO_SHARING or _PAGE_TABLES_ONLY
  * @swap:		out: anonymous pages in swap (status VmSwap)
  * @shmem_swap:		out: shmem pages of the mapped ranges in swap; smaps
  *			Swap is @swap + @shmem_swap
  * @anon_huge:		out: anonymous pages mapped by PMDs (AnonHugePages)
  * @dirty:		out: smaps Shared_Dirty + Private_Dirty
  * @referenced:		out: smaps Referenced
- * @locked:		out: smaps Locked (Pss of VM_LOCKED mappings)
+ * @locked:		out: smaps Locked (Pss of VM_LOCKED mappings), 0
+ *			with MEMLAB_SUMMARY_NO_SHARING or _PAGE_TABLES_ONLY
  * @page_tables:	out: page-table pages the walk reached
  * @vmas:		out: mappings walked
  * @segments:		out: memory by segment class
