@@ -990,7 +990,8 @@ static const struct command commands[] = {
 		"Rss, Pss, Uss, swap, huge pages, ... in total and by segment.",
 		"\nOne walk of every mapping of PID. Each number equals the kernel's\n"
 		"own accounting (/proc/PID/smaps_rollup), to the byte.\n\n"
-		"  --no-sharing   skip Pss and Uss (they read every page's mapcount)\n",
+		"  --no-sharing   skip Pss, Uss and Locked (they read every page's\n"
+		"                 mapcount); the other numbers are the same\n",
 	},
 	{
 		"maps", cmd_maps, "PID",

@@ -86,13 +86,17 @@ static u64 summary_value(const struct memlab_summary *s,
 	return *(const u64 *)((const char *)s + fld->offset);
 }
 
-/* Pss and Uss with MEMLAB_SUMMARY_NO_SHARING: 0 in the ioctl, unknown here. */
+/*
+ * Pss, Uss and Locked (the Pss of locked mappings) with
+ * MEMLAB_SUMMARY_NO_SHARING: 0 in the ioctl, unknown here.
+ */
 static bool summary_not_computed(const struct memlab_summary *s,
 				 const struct summary_field *fld)
 {
 	return (s->flags & MEMLAB_SUMMARY_NO_SHARING) &&
 	       (fld->offset == offsetof(struct memlab_summary, pss) ||
-		fld->offset == offsetof(struct memlab_summary, uss));
+		fld->offset == offsetof(struct memlab_summary, uss) ||
+		fld->offset == offsetof(struct memlab_summary, locked));
 }
 
 #define KEY_WIDTH	16
@@ -125,8 +129,8 @@ void print_summary(FILE *f, const struct target *t, const struct memlab_summary 
 		fprintf(f, "%-*s%*s\n", KEY_WIDTH, summary_fields[i].key, (int)width,
 			vals[i]);
 	if (s->flags & MEMLAB_SUMMARY_NO_SHARING)
-		fprintf(f, "%-*s%s\n", KEY_WIDTH, "Note", "Pss and Uss not computed "
-			"(--no-sharing)");
+		fprintf(f, "%-*s%s\n", KEY_WIDTH, "Note", "Pss, Uss and Locked not "
+			"computed (--no-sharing)");
 
 	fputc('\n', f);
 	table_init(&tab, ARRAY_SIZE(headers), headers, align);

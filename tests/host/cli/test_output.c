@@ -88,7 +88,7 @@ static void test_summary_no_sharing(void **state)
 
 	(void)state;
 	s.flags = MEMLAB_SUMMARY_NO_SHARING;
-	s.pss = s.uss = 0;
+	s.pss = s.uss = s.locked = 0;
 	GOLDEN_TEXT("summary-no-sharing.txt", print_summary(f, &t, &s, false));
 	GOLDEN_JSON("summary-no-sharing.json", json_summary(&j, &t, &s));
 }
