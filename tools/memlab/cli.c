@@ -406,15 +406,16 @@ static struct json json_out(void)
 /* --- summary -------------------------------------------------------------- */
 
 enum {
-	OPT_NO_SHARING = 256, OPT_START, OPT_END, OPT_REQUIRE, OPT_ANY, OPT_EXCLUDE,
-	OPT_RETURN, OPT_MAX_PAGES, OPT_SVG, OPT_WIDTH, OPT_COLOR, OPT_DENY,
-	OPT_ONESHOT, OPT_ALL,
+	OPT_NO_SHARING = 256, OPT_PAGE_TABLES_ONLY, OPT_START, OPT_END, OPT_REQUIRE,
+	OPT_ANY, OPT_EXCLUDE, OPT_RETURN, OPT_MAX_PAGES, OPT_SVG, OPT_WIDTH,
+	OPT_COLOR, OPT_DENY, OPT_ONESHOT, OPT_ALL,
 };
 
 static int cmd_summary(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "no-sharing", no_argument, NULL, OPT_NO_SHARING },
+		{ "page-tables-only", no_argument, NULL, OPT_PAGE_TABLES_ONLY },
 		OPT_COMMON, { 0 }
 	};
 	struct memlab_summary s;
@@ -423,15 +424,27 @@ static int cmd_summary(int argc, char **argv)
 	u64 flags = 0;
 	int c, err, pid;
 
-	while ((c = next_option(argc, argv, opts)) != -1)
+	while ((c = next_option(argc, argv, opts)) != -1) {
 		if (c == OPT_NO_SHARING)
 			flags |= MEMLAB_SUMMARY_NO_SHARING;
+		else if (c == OPT_PAGE_TABLES_ONLY)
+			flags |= MEMLAB_SUMMARY_PAGE_TABLES_ONLY;
+	}
 	want_operands(argc, argv, 1, "PID");
 	pid = get_pid(argv[optind]);
 
 	open_device(&d);
 	need_feature(&d, MEMLAB_FEAT_SUMMARY, "summarise a process");
 	err = dev_summary(&d, pid, flags, &s);
+	if (err == -EINVAL && (flags & MEMLAB_SUMMARY_PAGE_TABLES_ONLY) &&
+	    !proc_is_kthread(pid)) {
+		char ver[64];
+
+		/* A module older than the flag refuses every flag it does not know. */
+		module_version(&d, ver, sizeof(ver));
+		die(EXIT_FAILED, EINVAL, "the loaded memlab module (%s) has no "
+		    "--page-tables-only: load a newer one, or use --no-sharing", ver);
+	}
 	if (err)
 		ioctl_failed(&d, "SUMMARY", -err, pid, NULL);
 	t = get_target(pid);
@@ -986,12 +999,17 @@ static int cmd_help(int argc, char **argv)
 
 static const struct command commands[] = {
 	{
-		"summary", cmd_summary, "PID [--no-sharing]",
+		"summary", cmd_summary, "PID [--no-sharing|--page-tables-only]",
 		"Rss, Pss, Uss, swap, huge pages, ... in total and by segment.",
 		"\nOne walk of every mapping of PID. Each number equals the kernel's\n"
 		"own accounting (/proc/PID/smaps_rollup), to the byte.\n\n"
-		"  --no-sharing   skip Pss, Uss and Locked (they read every page's\n"
-		"                 mapcount); the other numbers are the same\n",
+		"  --no-sharing         skip Pss, Uss and Locked (they read every page's\n"
+		"                       mapcount); the other numbers are the same\n"
+		"  --page-tables-only   the fastest: read the page tables only. Pss, Uss\n"
+		"                       and Locked are not computed; Dirty and Referenced\n"
+		"                       count the entries' own bits (at most smaps');\n"
+		"                       RssAnon, RssFile and RssShmem are the kernel's\n"
+		"                       counters, as in /proc/PID/status\n",
 	},
 	{
 		"maps", cmd_maps, "PID",

@@ -86,14 +86,20 @@ static u64 summary_value(const struct memlab_summary *s,
 	return *(const u64 *)((const char *)s + fld->offset);
 }
 
+/* Whether Pss, Uss and Locked (the Pss of locked mappings) were computed. */
+static bool summary_sharing(const struct memlab_summary *s)
+{
+	return !(s->flags & (MEMLAB_SUMMARY_NO_SHARING | MEMLAB_SUMMARY_PAGE_TABLES_ONLY));
+}
+
 /*
- * Pss, Uss and Locked (the Pss of locked mappings) with
- * MEMLAB_SUMMARY_NO_SHARING: 0 in the ioctl, unknown here.
+ * Pss, Uss and Locked with MEMLAB_SUMMARY_NO_SHARING or _PAGE_TABLES_ONLY:
+ * 0 in the ioctl, unknown here.
  */
 static bool summary_not_computed(const struct memlab_summary *s,
 				 const struct summary_field *fld)
 {
-	return (s->flags & MEMLAB_SUMMARY_NO_SHARING) &&
+	return !summary_sharing(s) &&
 	       (fld->offset == offsetof(struct memlab_summary, pss) ||
 		fld->offset == offsetof(struct memlab_summary, uss) ||
 		fld->offset == offsetof(struct memlab_summary, locked));
@@ -128,9 +134,18 @@ void print_summary(FILE *f, const struct target *t, const struct memlab_summary 
 	for (i = 0; i < ARRAY_SIZE(summary_fields); i++)
 		fprintf(f, "%-*s%*s\n", KEY_WIDTH, summary_fields[i].key, (int)width,
 			vals[i]);
-	if (s->flags & MEMLAB_SUMMARY_NO_SHARING)
+	if (s->flags & MEMLAB_SUMMARY_PAGE_TABLES_ONLY) {
+		/* Where the kernel's numbers differ from smaps': say so. */
+		fprintf(f, "%-*s%s\n", KEY_WIDTH, "Note", "Pss, Uss and Locked not "
+			"computed (--page-tables-only);");
+		fprintf(f, "%-*s%s\n", KEY_WIDTH, "", "Dirty and Referenced are the "
+			"page-table bits only;");
+		fprintf(f, "%-*s%s\n", KEY_WIDTH, "", "RssAnon, RssFile, RssShmem: kernel "
+			"counters (/proc/PID/status)");
+	} else if (s->flags & MEMLAB_SUMMARY_NO_SHARING) {
 		fprintf(f, "%-*s%s\n", KEY_WIDTH, "Note", "Pss, Uss and Locked not "
 			"computed (--no-sharing)");
+	}
 
 	fputc('\n', f);
 	table_init(&tab, ARRAY_SIZE(headers), headers, align);
@@ -170,7 +185,9 @@ void json_summary(struct json *j, const struct target *t, const struct memlab_su
 
 	json_begin_object(j, NULL);
 	json_target(j, t);
-	json_bool(j, "sharing", !(s->flags & MEMLAB_SUMMARY_NO_SHARING));
+	json_bool(j, "sharing", summary_sharing(s));
+	/* Then dirty and referenced are the entries' bits, rss_* the counters. */
+	json_bool(j, "page_tables_only", s->flags & MEMLAB_SUMMARY_PAGE_TABLES_ONLY);
 	for (i = 0; i < ARRAY_SIZE(summary_fields); i++) {
 		if (summary_not_computed(s, &summary_fields[i]))
 			json_null(j, summary_fields[i].json);

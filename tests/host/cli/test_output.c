@@ -93,6 +93,43 @@ static void test_summary_no_sharing(void **state)
 	GOLDEN_JSON("summary-no-sharing.json", json_summary(&j, &t, &s));
 }
 
+/* The same process as fx_summary, as MEMLAB_SUMMARY_PAGE_TABLES_ONLY reads it. */
+static struct memlab_summary fx_summary_page_tables_only(void)
+{
+	struct memlab_summary s = fx_summary;
+
+	s.flags = MEMLAB_SUMMARY_PAGE_TABLES_ONLY;
+	s.pss = s.uss = s.locked = 0;
+	/* The mm's counters; the PTEs' own dirty and accessed bits. */
+	s.rss_anon = 14782464;
+	s.rss_file = 1388544;
+	s.dirty = 12689408;
+	s.referenced = 14921728;
+	return s;
+}
+
+static void test_summary_page_tables_only(void **state)
+{
+	struct memlab_summary s = fx_summary_page_tables_only();
+
+	(void)state;
+	GOLDEN_TEXT("summary-page-tables-only.txt",
+		    print_summary(f, &fx_target, &s, false));
+	GOLDEN_JSON("summary-page-tables-only.json", json_summary(&j, &fx_target, &s));
+}
+
+/* Both flags: the page-table-only summary, which skips sharing too. */
+static void test_summary_both_flags(void **state)
+{
+	struct memlab_summary s = fx_summary_page_tables_only();
+
+	(void)state;
+	s.flags |= MEMLAB_SUMMARY_NO_SHARING;
+	GOLDEN_TEXT("summary-page-tables-only.txt",
+		    print_summary(f, &fx_target, &s, false));
+	GOLDEN_JSON("summary-page-tables-only.json", json_summary(&j, &fx_target, &s));
+}
+
 static void test_summary_json(void **state)
 {
 	(void)state;
@@ -321,6 +358,8 @@ int main(void)
 		cmocka_unit_test(test_summary_text),
 		cmocka_unit_test(test_summary_bytes),
 		cmocka_unit_test(test_summary_no_sharing),
+		cmocka_unit_test(test_summary_page_tables_only),
+		cmocka_unit_test(test_summary_both_flags),
 		cmocka_unit_test(test_summary_json),
 		cmocka_unit_test(test_maps_text),
 		cmocka_unit_test(test_maps_bytes),
