@@ -936,7 +936,8 @@ static void build_valid(struct rng *r, const struct cmdinfo *ci, void *p, __u64 
 		struct memlab_summary *s = p;
 
 		s->size = usize;
-		s->flags = chance(r, 60) ? MEMLAB_SUMMARY_NO_SHARING : 0;
+		s->flags = (chance(r, 60) ? MEMLAB_SUMMARY_NO_SHARING : 0) |
+			   (chance(r, 40) ? MEMLAB_SUMMARY_PAGE_TABLES_ONLY : 0);
 		break;
 	}
 	case OP_MAPS: {
@@ -2313,12 +2314,15 @@ static const char *check_output(const struct call *c, long ret)
 
 		for (i = 0; i < MEMLAB_SEG_NR; i++)
 			seg += s->segments[i].rss;
-		if (s->rss != s->rss_anon + s->rss_file + s->rss_shmem)
+		/* With PAGE_TABLES_ONLY, anon, file and shmem are the mm's counters. */
+		if (!(s->flags & MEMLAB_SUMMARY_PAGE_TABLES_ONLY) &&
+		    s->rss != s->rss_anon + s->rss_file + s->rss_shmem)
 			return "SUMMARY: rss is not anon + file + shmem";
 		if (seg != s->rss)
 			return "SUMMARY: segments do not add up to rss";
-		if ((s->flags & MEMLAB_SUMMARY_NO_SHARING) && (s->pss || s->uss))
-			return "SUMMARY: Pss or Uss with NO_SHARING";
+		if ((s->flags & (MEMLAB_SUMMARY_NO_SHARING | MEMLAB_SUMMARY_PAGE_TABLES_ONLY)) &&
+		    (s->pss || s->uss || s->locked))
+			return "SUMMARY: Pss, Uss or Locked with NO_SHARING or PAGE_TABLES_ONLY";
 		if (s->rss % PS || s->swap % PS || !s->vmas)
 			return "SUMMARY returned nonsense";
 		return NULL;

@@ -454,6 +454,14 @@ static void count(struct worker *w, enum op op, int ret, const int *allowed)
 
 #define ERRNOS(...)	((const int[]){ __VA_ARGS__, 0 })
 
+/* Each combination of the SUMMARY flags, for walk_once() to pick from. */
+static const __u64 summary_flags[] = {
+	0,
+	MEMLAB_SUMMARY_NO_SHARING,
+	MEMLAB_SUMMARY_PAGE_TABLES_ONLY,
+	MEMLAB_SUMMARY_NO_SHARING | MEMLAB_SUMMARY_PAGE_TABLES_ONLY,
+};
+
 static void walk_once(struct worker *w, uint64_t *s)
 {
 	static __thread struct memlab_vma vmas[64];
@@ -471,7 +479,7 @@ static void walk_once(struct worker *w, uint64_t *s)
 	switch (rnd(s) % 5) {
 	case 0: {
 		struct memlab_summary sum = { .size = sizeof(sum), .pid = (__u32)pid,
-			.flags = rnd(s) % 2 ? MEMLAB_SUMMARY_NO_SHARING : 0 };
+			.flags = summary_flags[rnd(s) % 4] };
 
 		ret = ioctl(memlab_fd, MEMLAB_IOC_SUMMARY, &sum);
 		count(w, OP_SUMMARY, ret, ERRNOS(ESRCH));

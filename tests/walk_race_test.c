@@ -297,6 +297,14 @@ static void walk_failed(struct walk_stats *st, const char *op)
 	}
 }
 
+/* Each combination of the SUMMARY flags, for walk_once() to take in turn. */
+static const __u64 summary_flags[] = {
+	0,
+	MEMLAB_SUMMARY_NO_SHARING,
+	MEMLAB_SUMMARY_PAGE_TABLES_ONLY,
+	MEMLAB_SUMMARY_NO_SHARING | MEMLAB_SUMMARY_PAGE_TABLES_ONLY,
+};
+
 /*
  * One walk of @pid, by ioctl or by one of the text files (the target file
  * names @pid already), in turn. ESRCH is counted apart: whether that is
@@ -308,7 +316,7 @@ static void walk_once(struct walk_stats *st, pid_t pid, unsigned long i)
 
 	switch (i % 3) {
 	case 0:
-		if (memlab_summary(pid, i % 2 ? MEMLAB_SUMMARY_NO_SHARING : 0, &sum)) {
+		if (memlab_summary(pid, summary_flags[i / 3 % 4], &sum)) {
 			if (errno == ESRCH)
 				st->esrch++;
 			else
