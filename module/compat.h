@@ -49,6 +49,12 @@ static inline bool memlab_page_young(struct page *page)
 	return folio_test_young(page_folio(page));
 }
 
+/* Debian's 6.12 /proc/PID/status sums the per-cpu counters exactly. */
+static inline unsigned long memlab_mm_counter(struct mm_struct *mm, int member)
+{
+	return get_mm_counter_sum(mm, member);
+}
+
 static inline int memlab_page_refcount(struct page *page)
 {
 	return folio_ref_count(page_folio(page));
@@ -119,6 +125,11 @@ static inline bool memlab_skip_protnone_pmd(pmd_t pmd)
 static inline int memlab_page_mapcount(struct page *page)
 {
 	return page_mapcount(page);
+}
+
+static inline unsigned long memlab_mm_counter(struct mm_struct *mm, int member)
+{
+	return get_mm_counter(mm, member);
 }
 
 /* Without CONFIG_PAGE_IDLE_FLAG (Debian's 6.1) this is always false. */

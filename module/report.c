@@ -8,6 +8,7 @@
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 
+#include "compat.h"
 #include "memlab.h"
 
 static void memlab_report_vma_begin(struct memlab_walk *walk,
@@ -96,9 +97,9 @@ void memlab_report_to_summary(const struct memlab_report *report,
 		 * Which kind a page is lives in its struct page: take the
 		 * mm's own counters, which /proc/PID/status shows.
 		 */
-		sum->rss_anon = get_mm_counter(report->walk.mm, MM_ANONPAGES);
-		sum->rss_file = get_mm_counter(report->walk.mm, MM_FILEPAGES);
-		sum->rss_shmem = get_mm_counter(report->walk.mm, MM_SHMEMPAGES);
+		sum->rss_anon = memlab_mm_counter(report->walk.mm, MM_ANONPAGES);
+		sum->rss_file = memlab_mm_counter(report->walk.mm, MM_FILEPAGES);
+		sum->rss_shmem = memlab_mm_counter(report->walk.mm, MM_SHMEMPAGES);
 		sum->rss_anon <<= PAGE_SHIFT;
 		sum->rss_file <<= PAGE_SHIFT;
 		sum->rss_shmem <<= PAGE_SHIFT;
