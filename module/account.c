@@ -285,9 +285,9 @@ struct memlab_pte_counts {
 };
 
 /*
- * One PTE, page tables only: the common case here, the rest apart. The
- * bits are tested in the value as read: pte_flags() would load
- * physical_mask for each entry.
+ * One PTE that is not empty, page tables only: the common case here, the
+ * rest apart. The bits are tested in the value as read: pte_flags() would
+ * load physical_mask for each entry.
  */
 static __always_inline void memlab_account_pte_one(struct memlab_pte_counts *c,
 						   struct memlab_mem_stats *st,
@@ -299,7 +299,7 @@ static __always_inline void memlab_account_pte_one(struct memlab_pte_counts *c,
 		c->pages++;
 		c->young += !!(val & _PAGE_ACCESSED);
 		c->dirty += !!(val & _PAGE_DIRTY);
-	} else if (!pte_none(native_make_pte(val))) {
+	} else {
 		memlab_account_pte_bits(st, native_make_pte(val));
 	}
 }
@@ -362,38 +362,37 @@ static __always_inline bool memlab_account_pte_block(struct memlab_pte_counts *c
 		c->young += MEMLAB_PTE_BLOCK;
 	else if (any & _PAGE_ACCESSED)
 		for (i = 0; i < MEMLAB_PTE_BLOCK; i++)
-			c->young += pte_young(ptep_get(ptep + i));
+			c->young += !!pte_young(ptep_get(ptep + i));
 	if (all & _PAGE_DIRTY)
 		c->dirty += MEMLAB_PTE_BLOCK;
 	else if (any & _PAGE_DIRTY)
 		for (i = 0; i < MEMLAB_PTE_BLOCK; i++)
-			c->dirty += pte_dirty(ptep_get(ptep + i));
+			c->dirty += !!pte_dirty(ptep_get(ptep + i));
 	return true;
 }
 
 /*
  * One PTE table with MEMLAB_SUMMARY_PAGE_TABLES_ONLY and no holes wanted:
- * a cache line of entries at a time where memlab_account_pte_block()
- * takes it, else one entry at a time up to the next line.
+ * a block at a time where memlab_account_pte_block() takes it, else its
+ * entries that are not empty, one at a time.
  */
 static void memlab_account_pte_table_bits(struct memlab_mem_stats *st,
 					  pte_t *ptep, unsigned long addr,
 					  unsigned long end)
 {
-	unsigned long nr = (end - addr) >> PAGE_SHIFT, i = 0, stop;
 	struct memlab_pte_counts c = {};
+	unsigned int range, used;
+	unsigned long baddr;
+	pte_t *block;
 
-	while (i < nr) {
-		/* Tables are page-aligned: a block starts at every 8th entry. */
-		stop = min(nr, i + MEMLAB_PTE_BLOCK -
-			   pte_index(addr + i * PAGE_SIZE) % MEMLAB_PTE_BLOCK);
-		if (stop - i == MEMLAB_PTE_BLOCK &&
-		    memlab_account_pte_block(&c, ptep + i)) {
-			i = stop;
+	memlab_for_each_pte_block(block, baddr, ptep, addr, end) {
+		range = memlab_pte_block_range(baddr, addr, end);
+		if (range == MEMLAB_PTE_BLOCK_ALL &&
+		    memlab_account_pte_block(&c, block))
 			continue;
-		}
-		for (; i < stop; i++)
-			memlab_account_pte_one(&c, st, ptep + i);
+		for (used = memlab_pte_block_used(block, range); used;
+		     used &= used - 1)
+			memlab_account_pte_one(&c, st, block + __ffs(used));
 	}
 	st->rss += c.pages << PAGE_SHIFT;
 	st->referenced += c.young << PAGE_SHIFT;
@@ -401,32 +400,31 @@ static void memlab_account_pte_table_bits(struct memlab_mem_stats *st,
 	st->swap += c.swap << PAGE_SHIFT;
 }
 
-/* One PTE table: smaps_pte_range()'s loop. */
+/* One PTE table: smaps_pte_range()'s loop, over the entries in use. */
 static void memlab_account_pte_table(struct memlab_walk *walk, pte_t *ptep,
 				     unsigned long addr, unsigned long end)
 {
 	struct memlab_account *acct = walk->private;
-	unsigned long hole = addr, n;
-	pte_t pte;
+	unsigned long hole = addr, baddr, eaddr;
+	unsigned int used, i;
+	pte_t *block;
 
 	if (acct->page_tables_only && !walk->want_holes) {
 		memlab_account_pte_table_bits(&acct->vma_stats, ptep, addr, end);
 		return;
 	}
-	for (; addr != end; ptep++, addr += PAGE_SIZE) {
-		pte = ptep_get(ptep);
-		if (pte_none(pte)) {
-			n = memlab_pte_empty_blocks(ptep + 1, addr + PAGE_SIZE,
-						    end);
-			ptep += n;
-			addr += n * PAGE_SIZE;
-			continue;
+	memlab_for_each_pte_block(block, baddr, ptep, addr, end) {
+		used = memlab_pte_block_used(block,
+					     memlab_pte_block_range(baddr, addr, end));
+		for (; used; used &= used - 1) {
+			i = __ffs(used);
+			eaddr = baddr + i * PAGE_SIZE;
+			/* Runs of empty entries are one hole, not one call each. */
+			if (walk->want_holes)
+				memlab_account_hole(walk, hole, eaddr);
+			hole = eaddr + PAGE_SIZE;
+			memlab_account_pte(acct, ptep_get(block + i));
 		}
-		/* Runs of empty entries are one hole, not one call each. */
-		if (walk->want_holes)
-			memlab_account_hole(walk, hole, addr);
-		hole = addr + PAGE_SIZE;
-		memlab_account_pte(acct, pte);
 	}
 	if (walk->want_holes)
 		memlab_account_hole(walk, hole, end);

@@ -152,15 +152,25 @@ struct memlab_walk {
 
 int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
 		   unsigned long end);
-/* Empty PTEs tested at once by memlab_pte_next_used(): one cache line. */
+
+/*
+ * The PTE table loops (account.c, scan.c) read a table a block of
+ * MEMLAB_PTE_BLOCK entries, a cache line, at a time, and within a block
+ * visit only the entries that are not empty, a bit of a mask each. Most
+ * entries of a sparse process's tables are empty: a test and a jump per
+ * entry would cost several times reading them (under QEMU's TCG, where
+ * memlab's performance is measured, every instruction costs; see
+ * Documentation/performance.rst), and a block costs one test.
+ */
 #define MEMLAB_PTE_BLOCK	8
+#define MEMLAB_PTE_BLOCK_SIZE	(MEMLAB_PTE_BLOCK * PAGE_SIZE)
+#define MEMLAB_PTE_BLOCK_ALL	((1U << MEMLAB_PTE_BLOCK) - 1)
 
 /*
  * The AND and the OR of the MEMLAB_PTE_BLOCK entries from @p: the bits
  * all of them have, and those any of them has. Written out, and with
  * native_pte_val() rather than the paravirt pte_val(), so that it
- * compiles to eight loads and fourteen logic operations: a jump per
- * entry would cost more than reading it (Documentation/performance.rst).
+ * compiles to eight loads and fourteen logic operations.
  */
 static __always_inline void memlab_pte_block_bits(pte_t *p, pteval_t *all,
 						  pteval_t *any)
@@ -179,48 +189,66 @@ static __always_inline void memlab_pte_block_bits(pte_t *p, pteval_t *all,
 	*any = v0 | v1 | v2 | v3 | v4 | v5 | v6 | v7;
 }
 
-/*
- * Are the MEMLAB_PTE_BLOCK entries from @p all empty? x86's pte_none()
- * is "no bit set outside _PAGE_KNL_ERRATUM_MASK", which holds of the OR
- * of the entries exactly when it holds of each: one test, not eight.
+/* Bit @i of a block's mask: its entry @i is not empty. */
+#define MEMLAB_PTE_USED(p, i)	((unsigned int)!pte_none(ptep_get((p) + (i))) << (i))
+
+/**
+ * memlab_pte_block_used() - the entries of a block that are not empty
+ * @block: the block's first entry
+ * @range: the entries of interest, a bit each (memlab_pte_block_range())
+ *
+ * x86's pte_none() is "no bit set outside _PAGE_KNL_ERRATUM_MASK", which
+ * holds of the OR of the entries exactly when it holds of each: an empty
+ * block is one test. Otherwise the mask is computed without a jump.
+ *
+ * Return: a bit for each entry in @range that is not empty.
  */
-static __always_inline bool memlab_pte_block_none(pte_t *p)
+static __always_inline unsigned int memlab_pte_block_used(pte_t *block,
+							  unsigned int range)
 {
 	pteval_t all, any;
 
-	memlab_pte_block_bits(p, &all, &any);
-	return pte_none(native_make_pte(any));
-}
-
-/**
- * memlab_pte_empty_blocks() - how many entries from @ptep to pass unread
- * @ptep: the entry after an empty one
- * @addr: its address
- * @end: end of the range of the table being walked
- *
- * Most entries of a sparse process's PTE tables are empty. A table loop
- * calls this after each empty entry: from the next cache line on, it
- * tests a line of entries at a time, so that passing them costs about
- * what reading the table does. The entry after a used one is still
- * tested alone: in a full table it is used too.
- *
- * Return: the number of entries from @ptep, all empty, in whole blocks.
- */
-static __always_inline unsigned long memlab_pte_empty_blocks(pte_t *ptep,
-							     unsigned long addr,
-							     unsigned long end)
-{
-	unsigned long n = 0;
-
-	if (!IS_ALIGNED((unsigned long)ptep, MEMLAB_PTE_BLOCK * sizeof(pte_t)))
+	memlab_pte_block_bits(block, &all, &any);
+	if (pte_none(native_make_pte(any)))
 		return 0;
-	while (end - addr >= MEMLAB_PTE_BLOCK * PAGE_SIZE &&
-	       memlab_pte_block_none(ptep + n)) {
-		n += MEMLAB_PTE_BLOCK;
-		addr += MEMLAB_PTE_BLOCK * PAGE_SIZE;
-	}
-	return n;
+	return (MEMLAB_PTE_USED(block, 0) | MEMLAB_PTE_USED(block, 1) |
+		MEMLAB_PTE_USED(block, 2) | MEMLAB_PTE_USED(block, 3) |
+		MEMLAB_PTE_USED(block, 4) | MEMLAB_PTE_USED(block, 5) |
+		MEMLAB_PTE_USED(block, 6) | MEMLAB_PTE_USED(block, 7)) & range;
 }
+
+/*
+ * The entries of the block that maps from @baddr that also map some of
+ * [@addr, @end), a bit each: all but at the ends of a range.
+ */
+static __always_inline unsigned int memlab_pte_block_range(unsigned long baddr,
+							   unsigned long addr,
+							   unsigned long end)
+{
+	unsigned int range = MEMLAB_PTE_BLOCK_ALL;
+
+	if (addr > baddr)
+		range &= range << ((addr - baddr) >> PAGE_SHIFT);
+	if (end < baddr + MEMLAB_PTE_BLOCK_SIZE)
+		range &= range >> ((baddr + MEMLAB_PTE_BLOCK_SIZE - end) >> PAGE_SHIFT);
+	return range;
+}
+
+/*
+ * memlab_for_each_pte_block - the blocks of a PTE table for [@addr, @end)
+ * @block: the block's first entry
+ * @baddr: the address it maps
+ * @ptep: the entry of @addr
+ *
+ * A block may begin before @addr and end after @end, in the same table
+ * (tables are page-aligned): memlab_pte_block_range() says which of its
+ * entries are in the range.
+ */
+#define memlab_for_each_pte_block(block, baddr, ptep, addr, end)		\
+	for ((baddr) = ALIGN_DOWN((addr), MEMLAB_PTE_BLOCK_SIZE),		\
+	     (block) = (ptep) - (((addr) - (baddr)) >> PAGE_SHIFT);		\
+	     (baddr) < (end);						\
+	     (baddr) += MEMLAB_PTE_BLOCK_SIZE, (block) += MEMLAB_PTE_BLOCK)
 
 pte_t *memlab_pte_table(struct mm_struct *mm, pmd_t *pmdp, unsigned long addr,
 			pmd_t *pmdvalp, spinlock_t **ptlp);
