@@ -385,7 +385,9 @@ static void memlab_account_pte_table_bits(struct memlab_mem_stats *st,
 	unsigned long baddr;
 	pte_t *block;
 
-	memlab_for_each_pte_block(block, baddr, ptep, addr, end) {
+	block = memlab_pte_block_start(ptep, addr);
+	for (baddr = ALIGN_DOWN(addr, MEMLAB_PTE_BLOCK_SIZE); baddr < end;
+	     baddr += MEMLAB_PTE_BLOCK_SIZE, block += MEMLAB_PTE_BLOCK) {
 		range = memlab_pte_block_range(baddr, addr, end);
 		if (range == MEMLAB_PTE_BLOCK_ALL &&
 		    memlab_account_pte_block(&c, block))
@@ -413,7 +415,9 @@ static void memlab_account_pte_table(struct memlab_walk *walk, pte_t *ptep,
 		memlab_account_pte_table_bits(&acct->vma_stats, ptep, addr, end);
 		return;
 	}
-	memlab_for_each_pte_block(block, baddr, ptep, addr, end) {
+	block = memlab_pte_block_start(ptep, addr);
+	for (baddr = ALIGN_DOWN(addr, MEMLAB_PTE_BLOCK_SIZE); baddr < end;
+	     baddr += MEMLAB_PTE_BLOCK_SIZE, block += MEMLAB_PTE_BLOCK) {
 		used = memlab_pte_block_used(block,
 					     memlab_pte_block_range(baddr, addr, end));
 		for (; used; used &= used - 1) {

@@ -190,7 +190,11 @@ static __always_inline void memlab_pte_block_bits(pte_t *p, pteval_t *all,
 }
 
 /* Bit @i of a block's mask: its entry @i is not empty. */
-#define MEMLAB_PTE_USED(p, i)	((unsigned int)!pte_none(ptep_get((p) + (i))) << (i))
+static __always_inline unsigned int memlab_pte_used(pte_t *block,
+						    unsigned int i)
+{
+	return (unsigned int)!pte_none(ptep_get(block + i)) << i;
+}
 
 /**
  * memlab_pte_block_used() - the entries of a block that are not empty
@@ -211,10 +215,10 @@ static __always_inline unsigned int memlab_pte_block_used(pte_t *block,
 	memlab_pte_block_bits(block, &all, &any);
 	if (pte_none(native_make_pte(any)))
 		return 0;
-	return (MEMLAB_PTE_USED(block, 0) | MEMLAB_PTE_USED(block, 1) |
-		MEMLAB_PTE_USED(block, 2) | MEMLAB_PTE_USED(block, 3) |
-		MEMLAB_PTE_USED(block, 4) | MEMLAB_PTE_USED(block, 5) |
-		MEMLAB_PTE_USED(block, 6) | MEMLAB_PTE_USED(block, 7)) & range;
+	return (memlab_pte_used(block, 0) | memlab_pte_used(block, 1) |
+		memlab_pte_used(block, 2) | memlab_pte_used(block, 3) |
+		memlab_pte_used(block, 4) | memlab_pte_used(block, 5) |
+		memlab_pte_used(block, 6) | memlab_pte_used(block, 7)) & range;
 }
 
 /*
@@ -235,20 +239,18 @@ static __always_inline unsigned int memlab_pte_block_range(unsigned long baddr,
 }
 
 /*
- * memlab_for_each_pte_block - the blocks of a PTE table for [@addr, @end)
- * @block: the block's first entry
- * @baddr: the address it maps
- * @ptep: the entry of @addr
- *
- * A block may begin before @addr and end after @end, in the same table
- * (tables are page-aligned): memlab_pte_block_range() says which of its
- * entries are in the range.
+ * The first entry of the block of @addr, whose entry is @ptep. A table
+ * loop goes from there a block at a time, from the address
+ * ALIGN_DOWN(@addr, MEMLAB_PTE_BLOCK_SIZE) to its end: a block may begin
+ * before its range and end after it, in the same table (tables are
+ * page-aligned), and memlab_pte_block_range() says which of its entries
+ * are in the range.
  */
-#define memlab_for_each_pte_block(block, baddr, ptep, addr, end)		\
-	for ((baddr) = ALIGN_DOWN((addr), MEMLAB_PTE_BLOCK_SIZE),		\
-	     (block) = (ptep) - (((addr) - (baddr)) >> PAGE_SHIFT);		\
-	     (baddr) < (end);						\
-	     (baddr) += MEMLAB_PTE_BLOCK_SIZE, (block) += MEMLAB_PTE_BLOCK)
+static __always_inline pte_t *memlab_pte_block_start(pte_t *ptep,
+						     unsigned long addr)
+{
+	return ptep - pte_index(addr) % MEMLAB_PTE_BLOCK;
+}
 
 pte_t *memlab_pte_table(struct mm_struct *mm, pmd_t *pmdp, unsigned long addr,
 			pmd_t *pmdvalp, spinlock_t **ptlp);

@@ -368,7 +368,9 @@ static void memlab_scan_pte_table(struct memlab_walk *walk, pte_t *ptep,
 	unsigned int used, i;
 	pte_t *block;
 
-	memlab_for_each_pte_block(block, baddr, ptep, addr, end) {
+	block = memlab_pte_block_start(ptep, addr);
+	for (baddr = ALIGN_DOWN(addr, MEMLAB_PTE_BLOCK_SIZE); baddr < end;
+	     baddr += MEMLAB_PTE_BLOCK_SIZE, block += MEMLAB_PTE_BLOCK) {
 		used = memlab_pte_block_used(block,
 					     memlab_pte_block_range(baddr, addr, end));
 		for (; used; used &= used - 1) {
