@@ -11,7 +11,8 @@
  *   (b) SUMMARY, MEMLAB_SUMMARY_PAGE_TABLES_ONLY
  *                                          vs  reading /proc/PID/smaps_rollup
  *   (c) MEMLAB_IOC_SCAN for present pages  vs  reading /proc/PID/pagemap,
- *       and vs the kernel's PAGEMAP_SCAN ioctl where it exists (6.7+)
+ *       and vs the kernel's PAGEMAP_SCAN ioctl where it exists (6.7+), on
+ *       the written pages spread out one by one (c) and in runs (c2)
  *   (d) memlab's page-table walk           vs  streaming as many bytes as
  *       the page tables occupy through a user-space loop
  *   (e) the worst mmap()+munmap() a thread of a live target sees while
@@ -109,6 +110,7 @@ static struct config {
 	uint64_t size;		/* the mixed workload */
 	uint64_t sparse;	/* the sparse reservation */
 	double sparse_pct;	/* percent of its pages touched */
+	unsigned int sparse_run;	/* in runs of this many pages, for (c2) */
 	uint64_t lat_size;	/* mapped size of the latency target */
 	unsigned int lat_vmas;	/* its mappings */
 	double lat_window;	/* seconds per latency window */
@@ -127,6 +129,7 @@ static struct config {
 	.size = GiB,
 	.sparse = 64 * GiB,
 	.sparse_pct = 1.0,
+	.sparse_run = 16,
 	.lat_vmas = 1024,
 	.lat_window = 4.0,
 	.lat_rounds = 7,
@@ -504,24 +507,26 @@ static void build_mixed(void)
 }
 
 /*
- * @len bytes of MAP_NORESERVE reservation, @touched of its pages written,
- * evenly spread (4 KiB pages only).
+ * @len bytes of MAP_NORESERVE reservation, @touched of its pages written
+ * in runs of @run pages, the runs evenly spread (4 KiB pages only).
  */
-static char *build_sparse_range(uint64_t len, uint64_t touched)
+static char *build_sparse_range(uint64_t len, uint64_t touched, uint64_t run)
 {
-	uint64_t pages = len / page_size, stride, i;
+	uint64_t pages = len / page_size, runs = touched / run, stride, i, j;
 	char *p = map_anon_aligned(len, MAP_NORESERVE);
 
 	if (madvise(p, len, MADV_NOHUGEPAGE))
 		target_fail("MADV_NOHUGEPAGE");
-	if (!touched)
+	shm->sparse_touched = 0;
+	if (!runs)
 		return p;
-	stride = pages / touched;
-	if (!stride)
-		stride = 1;
-	for (i = 0; i < touched && i * stride < pages; i++)
-		*(volatile uint64_t *)(p + i * stride * page_size) = i | 1;
-	shm->sparse_touched = i;
+	stride = pages / runs;
+	if (stride < run)
+		stride = run;
+	for (i = 0; i < runs && i * stride + run <= pages; i++)
+		for (j = 0; j < run; j++)
+			*(volatile uint64_t *)(p + (i * stride + j) * page_size) = i | 1;
+	shm->sparse_touched = i * run;
 	return p;
 }
 
@@ -533,11 +538,15 @@ static uint64_t sparse_touched_pages(uint64_t len, double pct)
 	return n ? n : 1;
 }
 
+/* 1 for (c): each written page its own region; cfg.sparse_run for (c2). */
+static unsigned int sparse_run = 1;
+
 static void build_sparse(void)
 {
 	char *p = build_sparse_range(cfg.sparse,
 				     sparse_touched_pages(cfg.sparse,
-							  cfg.sparse_pct));
+							  cfg.sparse_pct),
+				     sparse_run);
 
 	shm->sparse = (uintptr_t)p;
 	shm->sparse_len = cfg.sparse;
@@ -562,9 +571,9 @@ static void build_sweep(void)
 		shm->sparse_touched = sweep_size / page_size;
 	} else if (!strcmp(sweep_series, "sparse")) {
 		p = build_sparse_range(sweep_size,
-				       sparse_touched_pages(sweep_size, 1.0));
+				       sparse_touched_pages(sweep_size, 1.0), 1);
 	} else {
-		p = build_sparse_range(sweep_size, 64);
+		p = build_sparse_range(sweep_size, 64, 1);
 	}
 	shm->sparse = (uintptr_t)p;
 	shm->sparse_len = sweep_size;
@@ -1032,6 +1041,12 @@ static struct results {
 	bool pmscan;
 	char pmscan_note[256];
 	struct memlab_summary sparse_pto;
+
+	/* (c2): the same reservation, the pages written in runs */
+	bool runs;
+	uint64_t runs_touched, runs_scan_pages, runs_scan_regions;
+	uint64_t runs_pagemap_present, runs_pmscan_pages;
+	double runs_scan_ns, runs_pagemap_ns, runs_pmscan_ns;
 	double sparse_walk_ns, sparse_smaps_ns, stream_sparse_ns;
 	long long vmpte_sparse_kb;
 
@@ -1301,6 +1316,69 @@ static void bench_sparse(void)
 	kill_targets();
 }
 
+/*
+ * (c2): SCAN against pagemap where the written pages come in runs, as
+ * memory a program allocates does; (c) is the worst case for SCAN, one
+ * region per page, every PTE table of the range in use.
+ */
+static void bench_sparse_runs(void)
+{
+	double v_scan[64], v_pm[64], v_pms[64];
+	uint64_t start, end, pages, regions;
+	unsigned int r;
+	char b1[32];
+	pid_t pid;
+	int err;
+
+	note("sparse workload in runs: %s MAP_NORESERVE, %.2g %% of its pages written in runs of %u",
+	     fmt_size(cfg.sparse, b1, sizeof(b1)), cfg.sparse_pct, cfg.sparse_run);
+	sparse_run = cfg.sparse_run;
+	pid = start_target(build_sparse, true);
+	sparse_run = 1;
+	R.runs = true;
+	R.runs_touched = shm->sparse_touched;
+	start = shm->sparse;
+	end = start + shm->sparse_len;
+
+	time_memlab_scan(pid, start, end, &R.runs_scan_pages, &R.runs_scan_regions);
+	time_pagemap(pid, start, end, &R.runs_pagemap_present, NULL);
+	if (R.pmscan)
+		time_pagemap_scan(pid, start, end, &R.runs_pmscan_pages, &regions, &err);
+	note("check: present pages: written %" PRIu64 ", memlab SCAN %" PRIu64
+	     " in %" PRIu64 " regions, pagemap %" PRIu64 ", PAGEMAP_SCAN %s%" PRIu64,
+	     R.runs_touched, R.runs_scan_pages, R.runs_scan_regions,
+	     R.runs_pagemap_present, R.pmscan ? "" : "- ",
+	     R.pmscan ? R.runs_pmscan_pages : 0);
+	if (R.runs_scan_pages != R.runs_pagemap_present ||
+	    (R.pmscan && R.runs_pmscan_pages != R.runs_scan_pages))
+		note("check: present pages DIFFER");
+
+	for (r = 0; r < cfg.reps; r++) {
+		unsigned int k, m;
+
+		for (k = 0; k < 3; k++) {
+			m = r % 2 ? 2 - k : k;
+			if (m == 0)
+				v_scan[r] = time_memlab_scan(pid, start, end, &pages, &regions);
+			else if (m == 1)
+				v_pm[r] = time_pagemap(pid, start, end, NULL, NULL);
+			else
+				v_pms[r] = R.pmscan ? time_pagemap_scan(pid, start, end, &pages,
+									&regions, &err) : 0;
+		}
+	}
+	R.runs_scan_ns = median(v_scan, r);
+	min_add("runs_scan", v_scan[0]);
+	R.runs_pagemap_ns = median(v_pm, r);
+	min_add("runs_pagemap", v_pm[0]);
+	R.runs_pmscan_ns = R.pmscan ? median(v_pms, r) : 0;
+	if (R.pmscan)
+		min_add("runs_pagemap_scan", v_pms[0]);
+	note("(c2) SCAN %.2f ms, pagemap %.2f ms, PAGEMAP_SCAN %.2f ms",
+	     R.runs_scan_ns / 1e6, R.runs_pagemap_ns / 1e6, R.runs_pmscan_ns / 1e6);
+	kill_targets();
+}
+
 static void lat_command(int cmd)
 {
 	uint64_t t0 = now_ns();
@@ -1516,6 +1594,19 @@ static void build_rows(void)
 				R.pmscan_ns / R.scan_ns, 0, true,
 			};
 	}
+	if (R.runs) {
+		rows[nrows++] = (struct row) {
+			"c2", "the same, pages written in runs (speed-up)",
+			">= 20x", R.runs_scan_ns / 1e6, R.runs_pagemap_ns / 1e6,
+			R.runs_pagemap_ns / R.runs_scan_ns, TARGET_SCAN, true,
+		};
+		if (R.pmscan)
+			rows[nrows++] = (struct row) {
+				"c2'", "  SCAN vs PAGEMAP_SCAN, runs (speed-up)",
+				"(none)", R.runs_scan_ns / 1e6, R.runs_pmscan_ns / 1e6,
+				R.runs_pmscan_ns / R.runs_scan_ns, 0, true,
+			};
+	}
 	if (R.mixed && R.stream_mixed_ns > 0)
 		rows[nrows++] = (struct row) {
 			"d", "walk vs stream of its page tables (mixed)",
@@ -1709,6 +1800,11 @@ static void write_json(const char *path)
 		jnum(f, &first, "sparse_smaps_rollup", R.sparse_smaps_ns);
 		jnum(f, &first, "sparse_stream", R.stream_sparse_ns);
 	}
+	if (R.runs) {
+		jnum(f, &first, "runs_scan", R.runs_scan_ns);
+		jnum(f, &first, "runs_pagemap", R.runs_pagemap_ns);
+		jnum(f, &first, "runs_pagemap_scan", R.runs_pmscan_ns);
+	}
 	for (i = 0; i < 2; i++)
 		if (R.lc[i].done) {
 			jnum(f, &first, i ? "latency2_memlab_walk" : "latency_memlab_walk",
@@ -1753,6 +1849,14 @@ static void write_json(const char *path)
 			fprintf(f, "\"");
 		}
 	}
+	if (R.runs) {
+		jsep(f, &first);
+		fprintf(f, "    \"runs_present\": {\"run_pages\": %u, \"written\": %" PRIu64
+			", \"scan_pages\": %" PRIu64 ", \"scan_regions\": %" PRIu64
+			", \"pagemap\": %" PRIu64 ", \"pagemap_scan_pages\": %" PRIu64 "}",
+			cfg.sparse_run, R.runs_touched, R.runs_scan_pages, R.runs_scan_regions,
+			R.runs_pagemap_present, R.runs_pmscan_pages);
+	}
 	for (i = 0; i < 2; i++) {
 		const struct latcase *lc = &R.lc[i];
 
@@ -1794,6 +1898,7 @@ static void md_minima(FILE *f)
 		{ "b'", "mixed_summary_no_sharing", "mixed_smaps_rollup" },
 		{ "c", "sparse_pagemap", "sparse_scan" },
 		{ "c'", "sparse_pagemap_scan", "sparse_scan" },
+		{ "c2", "runs_pagemap", "runs_scan" },
 		{ "d", "mixed_summary_page_tables_only_walk", "stream_mixed" },
 		{ "d'", "sparse_summary_page_tables_only_walk", "sparse_stream" },
 	};
@@ -1843,8 +1948,13 @@ static void write_md(const char *path)
 		fprintf(f, "- mixed workload: %s%s\n", fmt_size(cfg.size, b1, sizeof(b1)),
 			R.file_is_shmem ? " (file part on tmpfs)" : "");
 	if (R.sparse)
-		fprintf(f, "- sparse workload: %s, %" PRIu64 " pages written\n",
-			fmt_size(cfg.sparse, b2, sizeof(b2)), R.sparse_touched);
+		fprintf(f, "- sparse workload: %s, %" PRIu64 " pages written, one in %.0f\n",
+			fmt_size(cfg.sparse, b2, sizeof(b2)), R.sparse_touched,
+			100.0 / cfg.sparse_pct);
+	if (R.runs)
+		fprintf(f, "- sparse workload in runs (c2): %s, %" PRIu64
+			" pages written in runs of %u\n",
+			fmt_size(cfg.sparse, b2, sizeof(b2)), R.runs_touched, cfg.sparse_run);
 	for (i = 0; i < 2; i++)
 		if (R.lc[i].done)
 			fprintf(f, "- latency workload%s: %s in %u mappings of %s, %u rounds of %.0f s\n",
@@ -1876,6 +1986,14 @@ static void write_md(const char *path)
 		fprintf(f, "| sparse: stream of %llu kB (VmPTE %lld kB) | %.3f |\n",
 			(unsigned long long)R.sparse_pto.page_tables / 1024, R.vmpte_sparse_kb,
 			R.stream_sparse_ns / 1e6);
+	}
+	if (R.runs) {
+		fprintf(f, "| sparse in runs: memlab SCAN (%" PRIu64 " regions) | %.3f |\n",
+			R.runs_scan_regions, R.runs_scan_ns / 1e6);
+		fprintf(f, "| sparse in runs: pagemap read | %.3f |\n", R.runs_pagemap_ns / 1e6);
+		if (R.pmscan)
+			fprintf(f, "| sparse in runs: PAGEMAP_SCAN | %.3f |\n",
+				R.runs_pmscan_ns / 1e6);
 	}
 	for (i = 0; i < 2; i++) {
 		const struct latcase *lc = &R.lc[i];
@@ -2023,6 +2141,7 @@ static void usage(FILE *f)
 "                     4 x SIZE unless --lat-size\n"
 "  --sparse SIZE      sparse reservation (default 64G)\n"
 "  --sparse-pct P     percent of its pages written (default 1)\n"
+"  --sparse-run N     (c2) writes them in runs of N pages (default 16)\n"
 "  --lat-size SIZE    latency target's mapped size (default 4 x --size)\n"
 "  --lat-vmas N       its mappings (default 1024)\n"
 "  --lat-window S     seconds per latency window (default 4)\n"
@@ -2054,6 +2173,7 @@ int main(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "sparse", required_argument, NULL, 'S' },
 		{ "sparse-pct", required_argument, NULL, 'p' },
+		{ "sparse-run", required_argument, NULL, 'u' },
 		{ "lat-size", required_argument, NULL, 'L' },
 		{ "lat-vmas", required_argument, NULL, 'V' },
 		{ "lat-window", required_argument, NULL, 'W' },
@@ -2096,6 +2216,7 @@ int main(int argc, char **argv)
 		case 's': cfg.size = parse_size(optarg); break;
 		case 'S': cfg.sparse = parse_size(optarg); break;
 		case 'p': cfg.sparse_pct = strtod(optarg, NULL); break;
+		case 'u': cfg.sparse_run = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'L': cfg.lat_size = parse_size(optarg); break;
 		case 'V': cfg.lat_vmas = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'W': cfg.lat_window = strtod(optarg, NULL); break;
@@ -2128,6 +2249,8 @@ int main(int argc, char **argv)
 		die("--lat-rounds takes 1 to 16");
 	if (!cfg.lat_vmas || cfg.sparse_pct <= 0 || cfg.sparse_pct > 100)
 		die("bad --lat-vmas or --sparse-pct");
+	if (!cfg.sparse_run)
+		die("--sparse-run takes a number of pages");
 	if (cfg.size < 16 * MiB)
 		die("--size must be at least 16M");
 
@@ -2161,6 +2284,8 @@ int main(int argc, char **argv)
 		bench_mixed();
 	if (strpbrk(cfg.phases, "cd"))
 		bench_sparse();
+	if (strchr(cfg.phases, 'c'))
+		bench_sparse_runs();
 	if (has_phase_e(cfg.phases))
 		bench_latency(&R.lc[0], cfg.lat_vmas, "e");
 	/* The same memory in mappings of one PMD each (2 MiB by default). */
