@@ -32,9 +32,17 @@ static struct page *memlab_normal_pmd_page(struct vm_area_struct *vma,
 	unsigned long pfn = pmd_pfn(pmd);
 	struct page *page;
 
-	if (memlab_pmd_special(pmd) || pmd_devmap(pmd) || !pfn_valid(pfn) ||
+	if (memlab_pmd_special(pmd) || pmd_devmap(pmd) ||
 	    memlab_skip_protnone_pmd(pmd))
 		return NULL;
+	/*
+	 * As memlab_normal_page(), and vm_normal_page_pmd(): a PMD leaf that
+	 * is neither special nor devmap maps a folio. 6.1 has no special
+	 * PMDs, and a VM_MIXEDMAP driver could map a bare pfn there.
+	 */
+	if (vma->vm_flags & VM_MIXEDMAP && !pfn_valid(pfn))
+		return NULL;
+	VM_WARN_ON_ONCE(!pfn_valid(pfn));
 	page = pfn_to_page(pfn);
 	if (vma_is_anonymous(vma) && !folio_test_anon(page_folio(page)))
 		return NULL;
@@ -327,16 +335,12 @@ static __always_inline bool memlab_account_swap_block(struct memlab_pte_counts *
 /*
  * The MEMLAB_PTE_BLOCK PTEs (a cache line) from @ptep, at once, when they
  * allow it: all empty, all swapped out (memlab_account_swap_block()), all
- * present and special (the zero page), or all present and none special,
- * as in a process's written memory. Then the
- * AND and the OR of the eight say how many are young and dirty, unless
- * some are and some are not, when the eight entries, still in the cache,
- * are read again for those bits.
- *
- * This is what brings a page-table-only walk close to the cost of
- * reading the tables: under QEMU's TCG, where memlab's performance is
- * measured, every instruction costs, and a test and a jump or two per
- * entry took four times what reading it did.
+ * present and special (the zero page), or all present pages, none special,
+ * all young or none, all dirty or none, as in a process's written memory:
+ * the AND and the OR of the eight say all that. The common case is one
+ * test; under QEMU's TCG, where memlab's performance is measured, every
+ * jump costs, and a test and a jump or two per entry took four times what
+ * reading it did.
  *
  * Return: false, having counted nothing, when the entries must be taken
  * one at a time.
@@ -344,62 +348,77 @@ static __always_inline bool memlab_account_swap_block(struct memlab_pte_counts *
 static __always_inline bool memlab_account_pte_block(struct memlab_pte_counts *c,
 						     pte_t *ptep)
 {
+	const pteval_t same = _PAGE_ACCESSED | _PAGE_DIRTY;
 	pteval_t all, any;
-	unsigned int i;
 
 	memlab_pte_block_bits(ptep, &all, &any);
+	if (likely(((all & _PAGE_PRESENT) | (any & _PAGE_SPECIAL) |
+		    ((all ^ any) & same)) == _PAGE_PRESENT)) {
+		c->pages += MEMLAB_PTE_BLOCK;
+		c->young += !!(all & _PAGE_ACCESSED) * MEMLAB_PTE_BLOCK;
+		c->dirty += !!(all & _PAGE_DIRTY) * MEMLAB_PTE_BLOCK;
+		return true;
+	}
 	if (!any)
 		return true;
 	if (!(any & (_PAGE_PRESENT | _PAGE_PROTNONE)))
 		return memlab_account_swap_block(c, ptep, any);
-	if (!(all & _PAGE_PRESENT))
-		return false;
-	if (any & _PAGE_SPECIAL)
-		return all & _PAGE_SPECIAL;	/* e.g. all the zero page */
+	return (all & _PAGE_PRESENT) && (all & _PAGE_SPECIAL);	/* zero page */
+}
 
-	c->pages += MEMLAB_PTE_BLOCK;
-	if (all & _PAGE_ACCESSED)
-		c->young += MEMLAB_PTE_BLOCK;
-	else if (any & _PAGE_ACCESSED)
-		for (i = 0; i < MEMLAB_PTE_BLOCK; i++)
-			c->young += !!pte_young(ptep_get(ptep + i));
-	if (all & _PAGE_DIRTY)
-		c->dirty += MEMLAB_PTE_BLOCK;
-	else if (any & _PAGE_DIRTY)
-		for (i = 0; i < MEMLAB_PTE_BLOCK; i++)
-			c->dirty += !!pte_dirty(ptep_get(ptep + i));
-	return true;
+/*
+ * The entries of [@addr, @end), which lie in one block, @ptep the entry of
+ * @addr: those in use, one at a time.
+ */
+static void memlab_account_pte_part(struct memlab_pte_counts *c,
+				    struct memlab_mem_stats *st, pte_t *ptep,
+				    unsigned long addr, unsigned long end)
+{
+	unsigned long baddr = ALIGN_DOWN(addr, MEMLAB_PTE_BLOCK_SIZE);
+	pte_t *block = memlab_pte_block_start(ptep, addr);
+	unsigned int used;
+
+	if (addr == end)
+		return;
+	used = memlab_pte_block_used(block,
+				     memlab_pte_block_range(baddr, addr, end));
+	for (; used; used &= used - 1)
+		memlab_account_pte_one(c, st, block + __ffs(used));
 }
 
 /*
  * One PTE table with MEMLAB_SUMMARY_PAGE_TABLES_ONLY and no holes wanted:
- * a block at a time where memlab_account_pte_block() takes it, else its
- * entries that are not empty, one at a time.
+ * the whole blocks in the range a block at a time where
+ * memlab_account_pte_block() takes them, the rest (blocks it does not
+ * take, and the ends of the range) an entry in use at a time.
  */
 static void memlab_account_pte_table_bits(struct memlab_mem_stats *st,
 					  pte_t *ptep, unsigned long addr,
 					  unsigned long end)
 {
-	struct memlab_pte_counts c = {};
-	unsigned int range, used;
+	unsigned long first = ALIGN(addr, MEMLAB_PTE_BLOCK_SIZE);
+	unsigned long last = ALIGN_DOWN(end, MEMLAB_PTE_BLOCK_SIZE);
+	/* @fast never escapes: its counts stay in registers. */
+	struct memlab_pte_counts fast = {}, part = {};
 	unsigned long baddr;
 	pte_t *block;
 
-	block = memlab_pte_block_start(ptep, addr);
-	for (baddr = ALIGN_DOWN(addr, MEMLAB_PTE_BLOCK_SIZE); baddr < end;
-	     baddr += MEMLAB_PTE_BLOCK_SIZE, block += MEMLAB_PTE_BLOCK) {
-		range = memlab_pte_block_range(baddr, addr, end);
-		if (range == MEMLAB_PTE_BLOCK_ALL &&
-		    memlab_account_pte_block(&c, block))
-			continue;
-		for (used = memlab_pte_block_used(block, range); used;
-		     used &= used - 1)
-			memlab_account_pte_one(&c, st, block + __ffs(used));
+	if (first > last) {
+		memlab_account_pte_part(&part, st, ptep, addr, end);
+	} else {
+		memlab_account_pte_part(&part, st, ptep, addr, first);
+		block = ptep + ((first - addr) >> PAGE_SHIFT);
+		for (baddr = first; baddr < last;
+		     baddr += MEMLAB_PTE_BLOCK_SIZE, block += MEMLAB_PTE_BLOCK)
+			if (!memlab_account_pte_block(&fast, block))
+				memlab_account_pte_part(&part, st, block, baddr,
+							baddr + MEMLAB_PTE_BLOCK_SIZE);
+		memlab_account_pte_part(&part, st, block, last, end);
 	}
-	st->rss += c.pages << PAGE_SHIFT;
-	st->referenced += c.young << PAGE_SHIFT;
-	st->dirty += c.dirty << PAGE_SHIFT;
-	st->swap += c.swap << PAGE_SHIFT;
+	st->rss += (fast.pages + part.pages) << PAGE_SHIFT;
+	st->referenced += (fast.young + part.young) << PAGE_SHIFT;
+	st->dirty += (fast.dirty + part.dirty) << PAGE_SHIFT;
+	st->swap += (fast.swap + part.swap) << PAGE_SHIFT;
 }
 
 /* One PTE table: smaps_pte_range()'s loop, over the entries in use. */
