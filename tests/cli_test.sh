@@ -212,8 +212,18 @@ same "summary: Referenced equals smaps_rollup" "$(sum '.referenced / 1024')" \
 same "summary: the segments add up to Rss" "$(sum '[.segments[].rss] | add')" \
 	"$(sum .rss)"
 run summary "$pid" --json --no-sharing
-check "summary: --no-sharing leaves Pss and Uss null" \
-	jqe '.pss == null and .uss == null and .sharing == false' "$tmp/out"
+check "summary: --no-sharing leaves Pss, Uss and Locked null" \
+	jqe '.pss == null and .uss == null and .locked == null and .sharing == false' \
+	"$tmp/out"
+run summary "$pid" --json --page-tables-only
+check "summary: --page-tables-only says so, and leaves Pss, Uss and Locked null" \
+	jqe '.page_tables_only == true and .sharing == false and
+	     .pss == null and .uss == null and .locked == null' "$tmp/out"
+same "summary: --page-tables-only Rss equals smaps_rollup" \
+	"$(jq -r '.rss / 1024' "$tmp/out")" "$(rollup Rss)"
+check "summary: --page-tables-only Dirty and Referenced are at most smaps_rollup's" \
+	jqe ".dirty / 1024 <= $(($(rollup Shared_Dirty) + $(rollup Private_Dirty))) and
+	     .referenced / 1024 <= $(rollup Referenced)" "$tmp/out"
 run summary self --json
 check "summary: self is memlab itself" jqe '.comm == "memlab" and .rss > 0' "$tmp/out"
 
@@ -296,9 +306,21 @@ same "scan: --exclude present --require swapped is --require swapped" \
 	"$(pages_kb --exclude present --require swapped)" "$(rollup Swap)"
 same "scan: --any present,swapped is present + swapped" "$(pages_kb --any present,swapped)" \
 	"$(($(rollup Rss) + $(rollup Swap)))"
+# kB of [START, END) that /proc/PID/pagemap says are in swap (bit 62).
+# MADV_PAGEOUT may leave a page or two of the 4 MiB in memory.
+pagemap_swapped_kb() {
+	local n=0 v
+	for v in $(dd if="/proc/$pid/pagemap" bs=8 skip=$(($1 / 4096)) \
+		      count=$((($2 - $1) / 4096)) 2>/dev/null | od -An -v -tx8); do
+		((0x$v >> 62 & 1)) && n=$((n + 1))
+	done
+	echo $((n * 4))
+}
+
 swap_end=$(printf '0x%x' $((swap_addr + 4 * 1024 * 1024)))
-same "scan: --start/--end over the swapped 4 MiB" \
-	"$(pages_kb --start "$swap_addr" --end "$swap_end" --require swapped)" 4096
+same "scan: --start/--end over the swapped 4 MiB is pagemap's swap there" \
+	"$(pages_kb --start "$swap_addr" --end "$swap_end" --require swapped)" \
+	"$(pagemap_swapped_kb "$swap_addr" "$swap_end")"
 run scan "$pid" --require present --max-pages 3 --json
 check "scan: --max-pages 3 stops after 3 pages" \
 	jqe '.pages == 3 and .walk_end != .end' "$tmp/out"
