@@ -427,7 +427,7 @@ static void memlab_account_pte_table(struct memlab_walk *walk, pte_t *ptep,
 {
 	struct memlab_account *acct = walk->private;
 	unsigned long hole = addr, baddr, eaddr;
-	unsigned int used, i;
+	unsigned int range, used, i;
 	pte_t *block;
 
 	if (acct->page_tables_only && !walk->want_holes) {
@@ -435,11 +435,11 @@ static void memlab_account_pte_table(struct memlab_walk *walk, pte_t *ptep,
 		return;
 	}
 	block = memlab_pte_block_start(ptep, addr);
-	for (baddr = ALIGN_DOWN(addr, MEMLAB_PTE_BLOCK_SIZE); baddr < end;
-	     baddr += MEMLAB_PTE_BLOCK_SIZE, block += MEMLAB_PTE_BLOCK) {
-		used = memlab_pte_block_used(block,
-					     memlab_pte_block_range(baddr, addr, end));
-		for (; used; used &= used - 1) {
+	baddr = ALIGN_DOWN(addr, MEMLAB_PTE_BLOCK_SIZE);
+	range = memlab_pte_block_range(baddr, addr, end);
+	do {
+		for (used = memlab_pte_block_used(block, range); used;
+		     used &= used - 1) {
 			i = __ffs(used);
 			eaddr = baddr + i * PAGE_SIZE;
 			/* Runs of empty entries are one hole, not one call each. */
@@ -448,7 +448,10 @@ static void memlab_account_pte_table(struct memlab_walk *walk, pte_t *ptep,
 			hole = eaddr + PAGE_SIZE;
 			memlab_account_pte(acct, ptep_get(block + i));
 		}
-	}
+		baddr += MEMLAB_PTE_BLOCK_SIZE;
+		block += MEMLAB_PTE_BLOCK;
+		range = memlab_pte_block_range_to(baddr, end);
+	} while (baddr < end);
 	if (walk->want_holes)
 		memlab_account_hole(walk, hole, end);
 }

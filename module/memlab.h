@@ -162,7 +162,7 @@ int memlab_walk_mm(struct memlab_walk *walk, unsigned long start,
  * memlab's performance is measured, every instruction costs; see
  * Documentation/performance.rst), and a block costs one test.
  */
-#define MEMLAB_PTE_BLOCK	8
+#define MEMLAB_PTE_BLOCK	8UL
 #define MEMLAB_PTE_BLOCK_SIZE	(MEMLAB_PTE_BLOCK * PAGE_SIZE)
 #define MEMLAB_PTE_BLOCK_ALL	((1U << MEMLAB_PTE_BLOCK) - 1)
 
@@ -239,12 +239,26 @@ static __always_inline unsigned int memlab_pte_block_range(unsigned long baddr,
 }
 
 /*
+ * The same for the block that maps from @baddr on, of a range that began
+ * before it: all its entries but in the last block of the range. No jump:
+ * under TCG a jump per block cost as much as reading an empty one.
+ */
+static __always_inline unsigned int memlab_pte_block_range_to(unsigned long baddr,
+							      unsigned long end)
+{
+	unsigned long nr = min((end - baddr) >> PAGE_SHIFT, MEMLAB_PTE_BLOCK);
+
+	return (1U << nr) - 1;
+}
+
+/*
  * The first entry of the block of @addr, whose entry is @ptep. A table
  * loop goes from there a block at a time, from the address
  * ALIGN_DOWN(@addr, MEMLAB_PTE_BLOCK_SIZE) to its end: a block may begin
  * before its range and end after it, in the same table (tables are
- * page-aligned), and memlab_pte_block_range() says which of its entries
- * are in the range.
+ * page-aligned), and memlab_pte_block_range() (the first block) and
+ * memlab_pte_block_range_to() (the others) say which of its entries are
+ * in the range.
  */
 static __always_inline pte_t *memlab_pte_block_start(pte_t *ptep,
 						     unsigned long addr)

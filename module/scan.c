@@ -365,15 +365,15 @@ static void memlab_scan_pte_table(struct memlab_walk *walk, pte_t *ptep,
 {
 	struct memlab_scan_state *st = walk->private;
 	unsigned long hole = addr, baddr, eaddr;
-	unsigned int used, i;
+	unsigned int range, used, i;
 	pte_t *block;
 
 	block = memlab_pte_block_start(ptep, addr);
-	for (baddr = ALIGN_DOWN(addr, MEMLAB_PTE_BLOCK_SIZE); baddr < end;
-	     baddr += MEMLAB_PTE_BLOCK_SIZE, block += MEMLAB_PTE_BLOCK) {
-		used = memlab_pte_block_used(block,
-					     memlab_pte_block_range(baddr, addr, end));
-		for (; used; used &= used - 1) {
+	baddr = ALIGN_DOWN(addr, MEMLAB_PTE_BLOCK_SIZE);
+	range = memlab_pte_block_range(baddr, addr, end);
+	do {
+		for (used = memlab_pte_block_used(block, range); used;
+		     used &= used - 1) {
 			i = __ffs(used);
 			eaddr = baddr + i * PAGE_SIZE;
 			if (st->holes_match) {
@@ -384,7 +384,10 @@ static void memlab_scan_pte_table(struct memlab_walk *walk, pte_t *ptep,
 			if (walk->stop)
 				return;
 		}
-	}
+		baddr += MEMLAB_PTE_BLOCK_SIZE;
+		block += MEMLAB_PTE_BLOCK;
+		range = memlab_pte_block_range_to(baddr, end);
+	} while (baddr < end);
 	if (st->holes_match)
 		memlab_scan_hole(walk, hole, end);
 }
