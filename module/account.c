@@ -284,7 +284,7 @@ static void memlab_account_hole(struct memlab_walk *walk, unsigned long addr,
 					     linear_page_index(walk->vma, end));
 }
 
-/* Present PTEs of normal pages, counted by a page-table-only walk. */
+/* What a page-table-only walk counts in a PTE table, in entries. */
 struct memlab_pte_counts {
 	unsigned long pages;
 	unsigned long young;
