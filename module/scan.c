@@ -194,10 +194,10 @@ static void memlab_scan_vma_begin(struct memlab_walk *walk,
 	st->armed_end = 0;
 }
 
-static __always_inline void memlab_scan_pte(struct memlab_walk *walk, pte_t pte,
-					    unsigned long addr)
+/* What pagemap reports for the page behind a PTE that is not empty. */
+static __always_inline u64 memlab_scan_pte_categories(struct memlab_scan_state *st,
+						      pte_t pte)
 {
-	struct memlab_scan_state *st = walk->private;
 	u64 cat = st->vma_categories;
 	struct page *page = NULL;
 	bool migration = false;
@@ -240,7 +240,7 @@ static __always_inline void memlab_scan_pte(struct memlab_walk *walk, pte_t pte,
 							   migration);
 		}
 	}
-	memlab_scan_output(walk, addr, addr + PAGE_SIZE, cat);
+	return cat;
 }
 
 /*
@@ -359,28 +359,42 @@ static void memlab_scan_hole(struct memlab_walk *walk, unsigned long addr,
  * One PTE table, over its entries in use. With a sparse process nearly
  * every entry is empty: the runs of them between two used ones are one
  * hole, reported only when holes can match.
+ *
+ * The used entries right after one, in its block, that have the same
+ * categories are reported with it, in one call and one armed-fault
+ * lookup: per page, those were most of a SCAN of pages written in runs
+ * (bench row c2, Documentation/performance.rst). A run that goes on in
+ * the next block is one more call, which memlab_scan_output() merges into
+ * the same region. A lone page costs one test more.
  */
 static void memlab_scan_pte_table(struct memlab_walk *walk, pte_t *ptep,
 				  unsigned long addr, unsigned long end)
 {
 	struct memlab_scan_state *st = walk->private;
 	unsigned long hole = addr, baddr, eaddr;
-	unsigned int range, used, i;
+	unsigned int range, used, i, n;
 	pte_t *block;
+	u64 cat;
 
 	block = memlab_pte_block_start(ptep, addr);
 	baddr = ALIGN_DOWN(addr, MEMLAB_PTE_BLOCK_SIZE);
 	range = memlab_pte_block_range(baddr, addr, end);
 	do {
-		for (used = memlab_pte_block_used(block, range); used;
-		     used &= used - 1) {
+		used = memlab_pte_block_used(block, range);
+		while (used) {
 			i = __ffs(used);
 			eaddr = baddr + i * PAGE_SIZE;
+			cat = memlab_scan_pte_categories(st, ptep_get(block + i));
+			/* Bit MEMLAB_PTE_BLOCK is never set: the block's end. */
+			for (n = 1; used & (1U << (i + n)); n++)
+				if (memlab_scan_pte_categories(st, ptep_get(block + i + n)) != cat)
+					break;
+			used &= ~0U << (i + n);
 			if (st->holes_match) {
 				memlab_scan_hole(walk, hole, eaddr);
-				hole = eaddr + PAGE_SIZE;
+				hole = eaddr + n * PAGE_SIZE;
 			}
-			memlab_scan_pte(walk, ptep_get(block + i), eaddr);
+			memlab_scan_output(walk, eaddr, eaddr + n * PAGE_SIZE, cat);
 			if (walk->stop)
 				return;
 		}

@@ -1031,6 +1031,37 @@ TEST_F(inject, scan_reports_armed)
 	EXPECT_EQ(MEMLAB_PAGE_ARMED, vec[0].categories);
 }
 
+/*
+ * A run of present pages with the same categories is one region until an
+ * armed range begins, and again after it ends.
+ */
+TEST_F(inject, scan_splits_a_present_run_at_the_armed_pages)
+{
+	uint64_t base = target_mmap(_metadata, self, MAP_ANON_PRIVATE, 8 * PS);
+	struct memlab_scan_region vec[4];
+	struct memlab_scan arg = {
+		.size = sizeof(arg), .pid = self->pid, .start = base,
+		.end = base + 8 * PS, .vec = (uintptr_t)vec, .vec_len = 4,
+		.category_mask = MEMLAB_PAGE_PRESENT,
+		.return_mask = MEMLAB_PAGE_PRESENT | MEMLAB_PAGE_ARMED,
+	};
+	const uint64_t present_armed = MEMLAB_PAGE_PRESENT | MEMLAB_PAGE_ARMED;
+
+	ASSERT_EQ(1, ioctl(self->fd, MEMLAB_IOC_SCAN, &arg));
+	ASSERT_EQ(base + 8 * PS, vec[0].end);
+	inject_ok(_metadata, self->fd, self->pid, base + 2 * PS, 3 * PS, W, 0);
+	ASSERT_EQ(3, ioctl(self->fd, MEMLAB_IOC_SCAN, &arg));
+	EXPECT_EQ(base, vec[0].start);
+	EXPECT_EQ(base + 2 * PS, vec[0].end);
+	EXPECT_EQ(MEMLAB_PAGE_PRESENT, vec[0].categories);
+	EXPECT_EQ(base + 2 * PS, vec[1].start);
+	EXPECT_EQ(base + 5 * PS, vec[1].end);
+	EXPECT_EQ(present_armed, vec[1].categories);
+	EXPECT_EQ(base + 5 * PS, vec[2].start);
+	EXPECT_EQ(base + 8 * PS, vec[2].end);
+	EXPECT_EQ(MEMLAB_PAGE_PRESENT, vec[2].categories);
+}
+
 /* The address of a /proc/PID/maps line naming @what, or 0. */
 static uint64_t maps_find(pid_t pid, const char *what)
 {
