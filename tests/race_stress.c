@@ -338,7 +338,12 @@ static void *mutator(void *arg)
 			break;
 		}
 		case 4:
-			if (rnd(&s) % 4 == 0)
+			/*
+			 * Now and then; every time until one target has
+			 * forked, so that a slow kernel (KASAN under TCG:
+			 * some hundred operations in a run) forks too.
+			 */
+			if (rnd(&s) % 4 == 0 || !sh->t.forks)
 				fork_and_read(m);
 			break;
 		default:
