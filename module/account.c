@@ -306,7 +306,7 @@ static __always_inline void memlab_account_pte_one(struct memlab_pte_counts *c,
 	if (likely((val & (_PAGE_PRESENT | _PAGE_SPECIAL)) == _PAGE_PRESENT)) {
 		c->pages++;
 		c->young += !!(val & _PAGE_ACCESSED);
-		c->dirty += !!(val & _PAGE_DIRTY);
+		c->dirty += !!(val & MEMLAB_PAGE_DIRTY_BITS);
 	} else {
 		memlab_account_pte_bits(st, native_make_pte(val));
 	}
@@ -348,7 +348,7 @@ static __always_inline bool memlab_account_swap_block(struct memlab_pte_counts *
 static __always_inline bool memlab_account_pte_block(struct memlab_pte_counts *c,
 						     pte_t *ptep)
 {
-	const pteval_t same = _PAGE_ACCESSED | _PAGE_DIRTY;
+	const pteval_t same = _PAGE_ACCESSED | MEMLAB_PAGE_DIRTY_BITS;
 	pteval_t all, any;
 
 	memlab_pte_block_bits(ptep, &all, &any);
@@ -356,7 +356,7 @@ static __always_inline bool memlab_account_pte_block(struct memlab_pte_counts *c
 		    ((all ^ any) & same)) == _PAGE_PRESENT)) {
 		c->pages += MEMLAB_PTE_BLOCK;
 		c->young += !!(all & _PAGE_ACCESSED) * MEMLAB_PTE_BLOCK;
-		c->dirty += !!(all & _PAGE_DIRTY) * MEMLAB_PTE_BLOCK;
+		c->dirty += !!(all & MEMLAB_PAGE_DIRTY_BITS) * MEMLAB_PTE_BLOCK;
 		return true;
 	}
 	if (!any)

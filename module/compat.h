@@ -77,6 +77,13 @@ static inline bool memlab_pmd_special(pmd_t pmd)
  */
 #define MEMLAB_NONPRESENT_SHARED	true
 
+/*
+ * The bits pte_dirty() tests: with user shadow stacks (CPUs with CET),
+ * write-protecting a dirty PTE, as fork() does, moves its dirty bit to
+ * _PAGE_SAVED_DIRTY.
+ */
+#define MEMLAB_PAGE_DIRTY_BITS		_PAGE_DIRTY_BITS
+
 static inline bool memlab_entry_private(swp_entry_t entry)
 {
 	return false;
@@ -159,6 +166,9 @@ static inline bool memlab_pmd_special(pmd_t pmd)
  * behind another non-present entry (hwpoison) by its mapcount.
  */
 #define MEMLAB_NONPRESENT_SHARED	false
+
+/* The bits pte_dirty() tests. */
+#define MEMLAB_PAGE_DIRTY_BITS		_PAGE_DIRTY
 
 static inline bool memlab_entry_private(swp_entry_t entry)
 {
