@@ -884,7 +884,11 @@ void memlab_fault_exit(void)
 	mmu_notifier_synchronize();
 	cancel_work_sync(&memlab_service_work);
 	wait_var_event(&memlab_task_works, !atomic_read(&memlab_task_works));
-	/* A task_work may still be on its way out of its function. */
+	/*
+	 * A task_work may still be on its way out of its function, and a
+	 * faulting task the kprobe sent to memlab_fault_denied() runs it
+	 * preemptibly: both are out once every task has scheduled by itself.
+	 */
 	synchronize_rcu_tasks();
 	rcu_barrier();
 }
