@@ -241,10 +241,13 @@ static void memlab_account_pmd(struct memlab_walk *walk, pmd_t pmd,
 /*
  * shmem_partial_swap_usage(), which is not exported: a swapped-out shmem
  * page leaves no swap PTE behind, only a value entry in the file's page
- * cache. 6.12 counts a large entry in full each time it meets it.
+ * cache. 6.12 counts a large entry in full each time it meets it. It
+ * yields the CPU on a long range only when @may_sleep: the holes of a PTE
+ * table are looked up under the table's lock, and span one table at most.
  */
 static unsigned long memlab_shmem_swapped(struct address_space *mapping,
-					  pgoff_t start, pgoff_t end)
+					  pgoff_t start, pgoff_t end,
+					  bool may_sleep)
 {
 	XA_STATE(xas, &mapping->i_pages, start);
 	unsigned long swapped = 0;
@@ -258,7 +261,7 @@ static unsigned long memlab_shmem_swapped(struct address_space *mapping,
 			continue;
 		if (xa_is_value(entry))
 			swapped += memlab_shmem_entry_pages(&xas);
-		if (need_resched()) {
+		if (may_sleep && need_resched()) {
 			xas_pause(&xas);
 			cond_resched_rcu();
 		}
@@ -272,8 +275,9 @@ static unsigned long memlab_shmem_swapped(struct address_space *mapping,
  * only while walk->want_holes, which memlab_account_vma_begin() sets for
  * such mappings alone.
  */
-static void memlab_account_hole(struct memlab_walk *walk, unsigned long addr,
-				unsigned long end)
+static void memlab_account_shmem_hole(struct memlab_walk *walk,
+				      unsigned long addr, unsigned long end,
+				      bool may_sleep)
 {
 	struct memlab_account *acct = walk->private;
 
@@ -281,7 +285,15 @@ static void memlab_account_hole(struct memlab_walk *walk, unsigned long addr,
 		acct->vma_stats.shmem_swap +=
 			memlab_shmem_swapped(acct->shmem_holes,
 					     linear_page_index(walk->vma, addr),
-					     linear_page_index(walk->vma, end));
+					     linear_page_index(walk->vma, end),
+					     may_sleep);
+}
+
+/* A hole above the PTE level: called without a lock. */
+static void memlab_account_hole(struct memlab_walk *walk, unsigned long addr,
+				unsigned long end)
+{
+	memlab_account_shmem_hole(walk, addr, end, true);
 }
 
 /* What a page-table-only walk counts in a PTE table, in entries. */
@@ -444,7 +456,7 @@ static void memlab_account_pte_table(struct memlab_walk *walk, pte_t *ptep,
 			eaddr = baddr + i * PAGE_SIZE;
 			/* Runs of empty entries are one hole, not one call each. */
 			if (walk->want_holes)
-				memlab_account_hole(walk, hole, eaddr);
+				memlab_account_shmem_hole(walk, hole, eaddr, false);
 			hole = eaddr + PAGE_SIZE;
 			memlab_account_pte(acct, ptep_get(block + i));
 		}
@@ -453,7 +465,7 @@ static void memlab_account_pte_table(struct memlab_walk *walk, pte_t *ptep,
 		range = memlab_pte_block_range_to(baddr, end);
 	} while (baddr < end);
 	if (walk->want_holes)
-		memlab_account_hole(walk, hole, end);
+		memlab_account_shmem_hole(walk, hole, end, false);
 }
 
 const struct memlab_walk_entry_ops memlab_account_entry_ops = {
@@ -507,7 +519,8 @@ void memlab_account_vma_begin(struct memlab_account *acct,
 		else
 			acct->vma_stats.shmem_swap =
 				memlab_shmem_swapped(mapping, vma->vm_pgoff,
-						     vma->vm_pgoff + vma_pages(vma));
+						     vma->vm_pgoff + vma_pages(vma),
+						     true);
 		return;
 	}
 	acct->shmem_holes = mapping;
