@@ -28,6 +28,7 @@
 #include <linux/memlab.h>
 
 #include "kselftest_harness.h"
+#include "proc_text.h"
 
 /*
  * The suite runs in an emulated VM (TCG), sometimes on a KASAN + lockdep
@@ -135,43 +136,6 @@ static const struct {
 	{ "Private_Clean", offsetof(struct kvma, private_clean) },
 	{ "Private_Dirty", offsetof(struct kvma, private_dirty) },
 };
-
-/* A whole /proc file, NUL-terminated, or NULL. */
-static char *read_text(const char *path)
-{
-	size_t cap = 64 * 1024, len = 0;
-	char *buf = malloc(cap), *bigger;
-	int fd = open(path, O_RDONLY);
-	ssize_t n = -1;
-
-	while (fd >= 0 && buf && (n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += n;
-		if (len + 1 < cap)
-			continue;
-		bigger = realloc(buf, cap *= 2);
-		if (!bigger) {
-			n = -1;
-			break;
-		}
-		buf = bigger;
-	}
-	if (fd >= 0)
-		close(fd);
-	if (n < 0 || !buf) {
-		free(buf);
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
-static char *read_pid_file(pid_t pid, const char *name)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	return read_text(path);
-}
 
 static int parse_header(const char *line, struct kvma *v)
 {

@@ -25,6 +25,7 @@
 #include <linux/memlab.h>
 
 #include "kselftest_harness.h"
+#include "proc_text.h"
 
 /*
  * The suite runs in an emulated VM (TCG), sometimes on a KASAN + lockdep
@@ -50,60 +51,6 @@ struct rollup {
 	unsigned long anon;	/* Anonymous */
 	unsigned long private;	/* Private_Clean + Private_Dirty */
 };
-
-static unsigned long field_kb(const char *text, const char *key)
-{
-	const char *p = strstr(text, key);
-
-	return p ? strtoul(p + strlen(key), NULL, 10) : (unsigned long)-1;
-}
-
-/* A whole file, with a newline put first so that every key is "\nKey:". */
-static char *read_text(const char *path)
-{
-	size_t size = 16384, len = 1;
-	char *text = malloc(size);
-	ssize_t n;
-	int fd;
-
-	if (!text)
-		return NULL;
-	fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		free(text);
-		return NULL;
-	}
-	text[0] = '\n';
-	for (;;) {
-		if (size - len < 4096) {
-			char *bigger = realloc(text, size * 2);
-
-			if (!bigger)
-				break;
-			text = bigger;
-			size *= 2;
-		}
-		n = read(fd, text + len, size - len - 1);
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	text[len] = '\0';
-	if (len == 1) {
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
-static char *read_pid_file(pid_t pid, const char *name)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	return read_text(path);
-}
 
 /* The fields of struct rollup from smaps_rollup, or one entry of smaps. */
 static void parse_rollup(const char *text, struct rollup *r)

@@ -37,6 +37,7 @@
 #include <linux/memlab.h>
 
 #include "kselftest_harness.h"
+#include "proc_text.h"
 
 /*
  * The suite runs in an emulated VM (TCG), sometimes on a KASAN + lockdep
@@ -61,60 +62,6 @@ struct rollup {
 	unsigned long private;	/* Private_Clean + Private_Dirty */
 	unsigned long private_hugetlb, shared_hugetlb;
 };
-
-static unsigned long field_kb(const char *text, const char *key)
-{
-	const char *p = strstr(text, key);
-
-	return p ? strtoul(p + strlen(key), NULL, 10) : (unsigned long)-1;
-}
-
-/* A whole /proc file, NUL-terminated, with a '\n' put first; free() it. */
-static char *read_text(const char *path)
-{
-	size_t size = 16384, len = 1;
-	char *text = malloc(size);
-	ssize_t n;
-	int fd;
-
-	if (!text)
-		return NULL;
-	fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		free(text);
-		return NULL;
-	}
-	text[0] = '\n';
-	for (;;) {
-		if (size - len < 4096) {
-			char *bigger = realloc(text, size * 2);
-
-			if (!bigger)
-				break;
-			text = bigger;
-			size *= 2;
-		}
-		n = read(fd, text + len, size - len - 1);
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	if (n < 0) {
-		free(text);
-		return NULL;
-	}
-	text[len] = '\0';
-	return text;
-}
-
-static char *read_pid_file(pid_t pid, const char *name)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	return read_text(path);
-}
 
 static int read_rollup(pid_t pid, struct rollup *r)
 {
