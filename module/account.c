@@ -253,6 +253,9 @@ static unsigned long memlab_shmem_swapped(struct address_space *mapping,
 	unsigned long swapped = 0;
 	void *entry;
 
+	/* Even when no reschedule is due: an atomic caller shows at once. */
+	if (may_sleep)
+		might_sleep();
 	if (start >= end)
 		return 0;
 	rcu_read_lock();
@@ -289,7 +292,11 @@ static void memlab_account_shmem_hole(struct memlab_walk *walk,
 					     may_sleep);
 }
 
-/* A hole above the PTE level: called without a lock. */
+/*
+ * A hole above the PTE level, where the walk holds no spinlock. (It holds
+ * a hugetlb entry's lock over that entry's holes, but hugetlbfs is not
+ * shmem: want_holes is never set there.)
+ */
 static void memlab_account_hole(struct memlab_walk *walk, unsigned long addr,
 				unsigned long end)
 {
